@@ -1,0 +1,1 @@
+"""Extraction: ParsedMessage -> ExtractResult, the contract JSON."""

@@ -1,0 +1,1 @@
+"""Mailbox backends: where raw messages come from (IMAP, or a local Maildir)."""

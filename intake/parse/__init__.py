@@ -1,0 +1,1 @@
+"""Reading MIME: bytes -> ParsedMessage (text, quotes, signature, attachments)."""
