@@ -1,0 +1,164 @@
+"""SQLModel tables: the ledger, submissions, the outbox and the event log.
+
+Migrations under db/ create exactly these tables; ``tests/test_migrations.py``
+checks that the two agree.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RawBlob(SQLModel, table=True):
+    """Raw message bytes, content-addressed: one row per distinct SHA-256."""
+
+    __tablename__ = "raw_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class MessageRecord(SQLModel, table=True):
+    """The ledger: one row per distinct message fetched, whatever became of it.
+
+    States: received -> processed | failed | quarantined. ``uid`` is unique per
+    mailbox, folder and UIDVALIDITY, so a UID is never taken twice.
+    """
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "folder", "uidvalidity", "uid", name="uq_message_uid"),
+        Index("ix_message_msgid_sha", "message_id", "sha256"),
+        Index("ix_message_state", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=300)
+    folder: str = Field(max_length=300)
+    uidvalidity: int | None = None
+    uid: int | None = None
+    message_id: str | None = Field(default=None, max_length=998)
+    sha256: str = Field(foreign_key="raw_blob.sha256", max_length=64, index=True)
+    size: int
+    state: str = Field(default="received", max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    kind: str | None = Field(default=None, max_length=20)
+    from_email: str | None = Field(default=None, max_length=320)
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+    extract: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class MailboxCursor(SQLModel, table=True):
+    """How far the poller has read one mailbox folder, per UIDVALIDITY."""
+
+    __tablename__ = "mailbox_cursor"
+    mailbox: str = Field(primary_key=True, max_length=300)
+    folder: str = Field(primary_key=True, max_length=300)
+    uidvalidity: int | None = None
+    last_uid: int = 0
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Submission(SQLModel, table=True):
+    """One arrangement as held for review (an entry of the contract's ``submissions``)."""
+
+    __tablename__ = "submission"
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str | None = Field(default=None, max_length=20, unique=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    position: int = 0  # index of the entry within its message
+    review_state: str = Field(default="pending", max_length=30, index=True)
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    arrangement_type: str | None = Field(default=None, max_length=30)
+    status: str | None = Field(default=None, max_length=30)
+    start_year: int | None = None
+    savings_none_reason: str | None = Field(default=None, sa_column=Column(Text))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    benefits: str | None = Field(default=None, sa_column=Column(Text))
+    contact_name: str | None = Field(default=None, max_length=300)
+    contact_email: str | None = Field(default=None, max_length=320)
+    contact_phone: str | None = Field(default=None, max_length=60)
+    sender_email: str | None = Field(default=None, max_length=320, index=True)
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    sources: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SubmissionOrganisation(SQLModel, table=True):
+    __tablename__ = "submission_organisation"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    position: int
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    code: str | None = Field(default=None, max_length=9)
+    current_code: str | None = Field(default=None, max_length=9, index=True)
+    role: str = Field(max_length=10)
+    kind: str = Field(max_length=30)
+
+
+class SubmissionServiceArea(SQLModel, table=True):
+    __tablename__ = "submission_service_area"
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    slug: str = Field(primary_key=True, max_length=40)
+
+
+class SubmissionSaving(SQLModel, table=True):
+    __tablename__ = "submission_saving"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    amount_gbp: int
+    period: str = Field(max_length=20)
+    basis: str = Field(max_length=20)
+    year: str | None = Field(default=None, max_length=20)
+
+
+class Reply(SQLModel, table=True):
+    """The outbox: a reply is written here with the submission, sent later, once.
+
+    States: pending -> sending -> sent | failed. ``raw`` holds the full MIME,
+    fixed at enqueue time with its own Message-ID, so a resend is byte-identical.
+    """
+
+    __tablename__ = "reply"
+    __table_args__ = (Index("ix_reply_due", "state", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)  # what it answers
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    kind: str = Field(max_length=20)
+    to_address: str = Field(max_length=320, index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    header_message_id: str = Field(max_length=998, unique=True)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """What happened to each message and submission, when, and by whom or what."""
+
+    __tablename__ = "event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=60)
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
