@@ -60,3 +60,17 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database to ``revision`` (``intake db upgrade``)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def check_current(engine: Engine) -> None:
+    """Refuse to run on a database that ``intake db upgrade`` has not brought to head."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        raise ConfigError(
+            f"database is at revision {current or 'none'}, not {head}: run `intake db upgrade`"
+        )

@@ -92,6 +92,7 @@ class Submission(SQLModel, table=True):
     missing: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     sources: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    flag: str | None = Field(default=None, sa_column=Column(Text))  # needs staff: why
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

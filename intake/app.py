@@ -1,0 +1,81 @@
+"""The composition root: settings and rules in, the running parts out. Built once."""
+
+import os
+import socket
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from intake.config import Settings
+from intake.db import make_engine
+from intake.extract.assemble import Extractor
+from intake.extract.kinds import automated_reason
+from intake.ledger import Ledger
+from intake.mailbox.base import Mailbox
+from intake.mailbox.factory import open_mailbox
+from intake.parse.mime import parse_message
+from intake.pipeline import Pipeline, Stages
+from intake.poller import PollReport, poll_once
+from intake.reply.outbox import Outbox, SendReport
+from intake.reply.render import ReplyRenderer
+from intake.reply.transport import Transport, open_transport
+from intake.rules import Rules
+from intake.validate import ValidationRules
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    rules: Rules
+
+    @classmethod
+    def build(cls, settings: Settings) -> "App":
+        rules = Rules.load(settings.rules_dir)
+        return cls(settings=settings, engine=make_engine(settings.database.url), rules=rules)
+
+    @cached_property
+    def instance(self) -> str:
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.engine)
+
+    @cached_property
+    def extractor(self) -> Extractor:
+        return Extractor(self.rules)
+
+    @cached_property
+    def stages(self) -> Stages:
+        limits, kinds = self.settings.limits, self.rules.kinds
+        our_address = self.settings.outbox.from_address
+        return Stages(
+            parse=lambda data: parse_message(data, limits, kinds),
+            extract=self.extractor.extract,
+            automated_reason=lambda parsed: automated_reason(parsed, kinds, our_address),
+            validation=ValidationRules.load(self.settings.rules_dir),
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        renderer = ReplyRenderer(self.settings.templates_dir, self.settings.rules_dir)
+        return Outbox(self.engine, self.settings.outbox, renderer)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        cap = self.settings.outbox.per_sender_daily_cap
+        return Pipeline(self.engine, self.ledger, self.stages, self.outbox, cap)
+
+    def mailbox(self) -> Mailbox:
+        return open_mailbox(self.settings)
+
+    def transport(self) -> Transport:
+        return open_transport(self.settings.outbox, self.settings.smtp)
+
+    def poll(self, mailbox: Mailbox | None = None) -> PollReport:
+        return poll_once(mailbox or self.mailbox(), self.ledger, self.pipeline, self.engine)
+
+    def send(self) -> SendReport:
+        return self.outbox.send_due(self.transport(), self.instance)

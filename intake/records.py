@@ -1,0 +1,95 @@
+"""Store stage: write extracted entries as submission rows, and read them back."""
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from intake.contract import Contact, ExtractResult, Organisation, Saving, SubmissionEntry
+from intake.store import (
+    Event,
+    MessageRecord,
+    Submission,
+    SubmissionOrganisation,
+    SubmissionSaving,
+    SubmissionServiceArea,
+)
+
+
+def make_reference(year: int, submission_id: int) -> str:
+    """``SS-2026-00042``: the year of receipt and the row's own number, so it is unique."""
+    return f"SS-{year}-{submission_id:05d}"
+
+
+def save_entries(session: Session, message: MessageRecord, result: ExtractResult) -> list[Submission]:
+    """Add one submission per entry (with organisations, areas, savings); flushes for ids."""
+    assert message.id is not None
+    saved: list[Submission] = []
+    for position, entry in enumerate(result.submissions):
+        contact = entry.contact or Contact()
+        row = Submission(
+            message_id=message.id, position=position, title=entry.title,
+            arrangement_type=entry.arrangement_type, status=entry.status,
+            start_year=entry.start_year, savings_none_reason=entry.savings_none_reason,
+            description=entry.description, benefits=entry.benefits,
+            contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
+            sender_email=result.sender.email, missing=list(entry.missing),
+            sources=dict(entry.sources), warnings=list(result.warnings),
+            review_state="pending" if not entry.missing else "awaiting_council",
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        row.reference = make_reference(message.received_at.year, row.id)
+        _add_children(session, row.id, entry)
+        session.add(Event(actor="pipeline", action="submission_created", message_id=message.id,
+                          submission_id=row.id, detail={"reference": row.reference,
+                                                        "missing": list(entry.missing)}))
+        saved.append(row)
+    return saved
+
+
+def _add_children(session: Session, submission_id: int, entry: SubmissionEntry) -> None:
+    for position, org in enumerate(entry.organisations):
+        session.add(SubmissionOrganisation(submission_id=submission_id, position=position,
+                                           **org.model_dump()))
+    for slug in dict.fromkeys(entry.service_areas):
+        session.add(SubmissionServiceArea(submission_id=submission_id, slug=slug))
+    for saving in entry.savings:
+        session.add(SubmissionSaving(submission_id=submission_id, **saving.model_dump()))
+
+
+def load_entry(session: Session, submission: Submission) -> SubmissionEntry:
+    """A stored submission as the contract's entry (for replies, merges and exports)."""
+    orgs = session.scalars(
+        select(SubmissionOrganisation)
+        .where(SubmissionOrganisation.submission_id == submission.id)
+        .order_by(SubmissionOrganisation.position)  # type: ignore[arg-type]
+    ).all()
+    areas = session.scalars(
+        select(SubmissionServiceArea.slug).where(
+            SubmissionServiceArea.submission_id == submission.id
+        )
+    ).all()
+    savings = session.scalars(
+        select(SubmissionSaving).where(SubmissionSaving.submission_id == submission.id)
+    ).all()
+    contact = None
+    if submission.contact_name or submission.contact_email or submission.contact_phone:
+        contact = Contact(name=submission.contact_name, email=submission.contact_email,
+                          phone=submission.contact_phone)
+    return SubmissionEntry(
+        title=submission.title,
+        organisations=[Organisation(name=o.name, code=o.code, current_code=o.current_code,
+                                    role=o.role, kind=o.kind) for o in orgs],  # type: ignore[arg-type]
+        service_areas=list(areas),
+        arrangement_type=submission.arrangement_type,  # type: ignore[arg-type]
+        status=submission.status,  # type: ignore[arg-type]
+        start_year=submission.start_year,
+        savings=[Saving(amount_gbp=s.amount_gbp, period=s.period, basis=s.basis,  # type: ignore[arg-type]
+                        year=s.year) for s in savings],
+        savings_none_reason=submission.savings_none_reason,
+        description=submission.description,
+        benefits=submission.benefits,
+        contact=contact,
+        missing=list(submission.missing),  # type: ignore[arg-type]
+        sources=dict(submission.sources),
+    )
