@@ -125,7 +125,10 @@ def _widget_rects(reader: PdfReader, page_count: int) -> list[dict[str, Rect]]:
             if not isinstance(widget, DictionaryObject) or widget.get("/Subtype") != "/Widget":
                 continue
             owner = widget if "/T" in widget else widget.get("/Parent", widget).get_object()
-            x0, y0, x1, y1 = (float(n) for n in widget["/Rect"])
+            rect = widget["/Rect"].get_object()
+            if not isinstance(rect, ArrayObject) or len(rect) != 4:
+                continue
+            x0, y0, x1, y1 = (float(n) for n in rect)
             box = (min(x0, x1), height - max(y0, y1), max(x0, x1), height - min(y0, y1))
             boxes.setdefault(str(owner.get("/T", "")), box)
         pages.append(boxes)
