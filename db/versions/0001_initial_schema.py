@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 15:30:57.728760
+Create Date: 2026-12-04 15:34:53.308693
 """
 
 from collections.abc import Sequence
@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.Column("missing", sa.JSON(), nullable=True),
         sa.Column("sources", sa.JSON(), nullable=True),
         sa.Column("warnings", sa.JSON(), nullable=True),
+        sa.Column("flag", sa.Text(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
