@@ -69,10 +69,15 @@ def _blocks(body: Any) -> list[Any]:
     for child in body.iterchildren():
         if child.tag in (W_P, W_TBL):
             out.append(child)
-        elif child.tag == W_SDT:
+        elif child.tag == W_SDT and not _is_placeholder(child):
             content = child.find(qn("w:sdtContent"))
             out.extend(_blocks(content) if content is not None else [])
     return out
+
+
+def _is_placeholder(sdt: Any) -> bool:
+    """A content control still showing its prompt ("Click or tap here to enter text.")."""
+    return sdt.find(f"{qn('w:sdtPr')}/{qn('w:showingPlcHdr')}") is not None
 
 
 def _table_cells(table: Any) -> list[list[str]]:
@@ -115,7 +120,7 @@ def _read_content_controls(attachment: Attachment, body: Any, rules: FormFieldRu
     for sdt in body.iter(W_SDT):
         props = sdt.find(qn("w:sdtPr"))
         content = sdt.find(qn("w:sdtContent"))
-        if props is None or content is None or props.find(qn("w:showingPlcHdr")) is not None:
+        if props is None or content is None or _is_placeholder(sdt):
             continue
         names = [_prop(props, "w:tag"), _prop(props, "w:alias")]
         names = [n for n in names if n]

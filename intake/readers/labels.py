@@ -175,12 +175,15 @@ def split_label_line(line: str, rules: FormFieldRules) -> tuple[str, str] | None
     return None
 
 
-def fields_from_blocks(blocks: list[list[str]], rules: FormFieldRules) -> dict[str, str]:
+def fields_from_blocks(
+    blocks: list[list[str]], rules: FormFieldRules, joiner: str = "\n"
+) -> dict[str, str]:
     """Fields from text laid out as 'Label: value' lines or a label line then its value.
 
     ``blocks`` are paragraphs (lists of lines). Lines after a label line belong to its
     value until the paragraph ends or another label starts; a bare recognised label
-    ("Description", a heading) takes the next paragraph as its value.
+    ("Description", a heading) takes the next paragraph as its value. ``joiner`` joins
+    a value's lines: a space where lines are only wrapped (PDF layout).
     """
     fields: dict[str, str] = {}
     label: str | None = None
@@ -188,7 +191,7 @@ def fields_from_blocks(blocks: list[list[str]], rules: FormFieldRules) -> dict[s
 
     def flush() -> None:
         if label is not None:
-            put_field(fields, field_key(label, rules), "\n".join(value), label)
+            put_field(fields, field_key(label, rules), joiner.join(value), label)
 
     for block in blocks:
         for line in block:

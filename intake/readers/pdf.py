@@ -57,7 +57,7 @@ def read_pdf(
         else:
             _read_layout(attachment, limits, rules)
     except Exception as e:  # parsers raise many kinds of error on damaged files
-        attachment.warnings.append(f"{name} could not be read as a PDF: {_brief(e)}")
+        attachment.warnings.append(f"{name} is damaged or not a PDF: not read ({_brief(e)})")
 
 
 def _brief(error: Exception) -> str:
@@ -211,7 +211,7 @@ def _read_layout(attachment: Attachment, limits: LimitsSettings, rules: FormFiel
                 paragraphs.append(para)
                 if not inside:
                     free.append(para)
-    for key, value in fields_from_blocks(free, rules).items():
+    for key, value in fields_from_blocks(free, rules, joiner=" ").items():
         put_field(attachment.fields, key, value, key)
     attachment.text = "\n\n".join("\n".join(p) for p in paragraphs)
 

@@ -27,7 +27,7 @@ from intake.readers.labels import (
 )
 
 HEADER_SEARCH_ROWS = 10
-MAX_ROWS = 1000  # arrangements per attachment; beyond this the file is not a submission
+MAX_ROWS = 1000  # rows per attachment unless limits.max_table_rows says otherwise
 SNIFF_DELIMITERS = ",;\t|"
 
 
@@ -43,7 +43,7 @@ def read_xlsx(
         try:
             for sheet in book.worksheets:
                 rows = ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
-                _read_grid(attachment, rows, rules)
+                _read_grid(attachment, rows, rules, _row_cap(limits))
         finally:
             book.close()
     except Exception as e:  # zip and XML errors on a damaged file
@@ -61,9 +61,14 @@ def read_csv(
             dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=SNIFF_DELIMITERS)
         except csv.Error:
             dialect = csv.excel
-        _read_grid(attachment, csv.reader(io.StringIO(text, newline=""), dialect), rules)
+        rows = csv.reader(io.StringIO(text, newline=""), dialect)
+        _read_grid(attachment, rows, rules, _row_cap(limits))
     except Exception as e:
         _warn_unreadable(attachment, "CSV", e)
+
+
+def _row_cap(limits: LimitsSettings) -> int:
+    return int(getattr(limits, "max_table_rows", MAX_ROWS))
 
 
 def _warn_unreadable(attachment: Attachment, kind: str, error: Exception) -> None:
@@ -93,15 +98,19 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_grid(attachment: Attachment, rows: Iterable[list[str]], rules: FormFieldRules) -> None:
+def _read_grid(
+    attachment: Attachment, rows: Iterable[list[str]], rules: FormFieldRules, cap: int
+) -> None:
     """Rows under the header found in the top rows; else label | value pairs."""
+    if len(attachment.rows) >= cap:  # an earlier sheet already filled the quota
+        return
     stream = iter(rows)
     top: list[list[str]] = []
     for row in stream:
         top.append(row)
         keys = header_keys(row, rules)
         if keys is not None:
-            _read_records(attachment, keys, stream, rules)
+            _read_records(attachment, (row, keys), stream, rules, cap)
             return
         if len(top) >= HEADER_SEARCH_ROWS:
             break
@@ -112,18 +121,24 @@ def _read_grid(attachment: Attachment, rows: Iterable[list[str]], rules: FormFie
 
 
 def _read_records(
-    attachment: Attachment, keys: list[str], rows: Iterator[list[str]], rules: FormFieldRules
+    attachment: Attachment,
+    header: tuple[list[str], list[str]],
+    rows: Iterator[list[str]],
+    rules: FormFieldRules,
+    cap: int,
 ) -> None:
-    lines = [" | ".join(keys)]
+    """``header``: the printed header cells and the keys they map to."""
+    printed, keys = header
+    lines = [" | ".join(printed)]
     for row in rows:
         if not any(row) or is_total_row(row, rules):
             continue
         record = row_record(keys, row)
         if not record:
             continue
-        if len(attachment.rows) >= MAX_ROWS:
+        if len(attachment.rows) >= cap:
             attachment.warnings.append(
-                f"{attachment.filename}: more than {MAX_ROWS} rows; only the first {MAX_ROWS} read"
+                f"{attachment.filename} has more than {cap} rows: only the first {cap} were read"
             )
             break
         attachment.rows.append(record)
