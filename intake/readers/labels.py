@@ -57,7 +57,11 @@ class FormFieldRules(BaseModel):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             return cls.model_validate(data)
-        except (OSError, yaml.YAMLError, ValidationError, ValueError) as e:
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise RulesError(f"{path}: {where + ': ' if where else ''}{err['msg']}") from e
+        except (OSError, yaml.YAMLError) as e:
             raise RulesError(f"{path}: {e}".splitlines()[0]) from e
 
 
