@@ -60,9 +60,13 @@ def read(name: str, data: bytes | None = None, **limits: int) -> Attachment:
     return attachment
 
 
-def filled_pdf_form(values: dict[str, str]) -> bytes:
+def filled_pdf_form(values: dict[str, str], flatten: bool = False) -> bytes:
+    """Our PDF form filled in; ``flatten`` prints the values onto the page, as "Save as PDF"
+    does, leaving no form fields."""
     writer = PdfWriter(clone_from=PdfReader(FORMS / "shared-service-form.pdf"))
-    writer.update_page_form_field_values(None, values, auto_regenerate=False)
+    writer.update_page_form_field_values(None, values, auto_regenerate=False, flatten=flatten)
+    if flatten:
+        writer.remove_annotations(subtypes="/Widget")
     writer.set_need_appearances_writer(True)
     buffer = io.BytesIO()
     writer.write(buffer)
@@ -177,6 +181,14 @@ def test_our_pdf_form_completed_reads_back_exactly(monkeypatch: pytest.MonkeyPat
 def test_our_pdf_form_partly_completed_gives_only_filled_fields() -> None:
     values = {"lead_council": "Hart District Council", "savings": "none"}
     assert read("form.pdf", filled_pdf_form(values)).fields == values
+
+
+def test_our_pdf_form_flattened_is_read_from_its_layout() -> None:
+    """GIVEN our form filled then printed to PDF THEN label | value lines give the fields
+    (a value's lines are joined: the layout cannot tell wrapping from line breaks)."""
+    attachment = read("form.pdf", filled_pdf_form(COMPLETED_FORM, flatten=True))
+    unwrapped = {k: v.replace("\n", " ") for k, v in COMPLETED_FORM.items()}
+    assert (attachment.fields, attachment.warnings) == (unwrapped, [])
 
 
 def test_our_word_form_completed_reads_back_exactly() -> None:

@@ -168,9 +168,13 @@ LABEL_LINE = re.compile(r"^\s*([^:]{1,60}?)\s*:\s*(.*)$")
 
 
 def split_label_line(line: str, rules: FormFieldRules) -> tuple[str, str] | None:
-    """("Lead council", "Adur") for "Lead council: Adur"; a label not recognised counts only
-    when short (at most three words) and followed by a value on the same line."""
-    match = LABEL_LINE.match(line)
+    """("Lead council", "Adur") for "Lead council: Adur" or "Lead council<tab>Adur"; a label
+    not recognised counts only when short (at most three words) and followed by a value on
+    the same line after a colon."""
+    left, tab, right = line.partition("\t")
+    if tab and canonical_label(left, rules) is not None:
+        return left.strip().rstrip(":").strip(), right.replace("\t", " ").strip()
+    match = LABEL_LINE.match(line.replace("\t", " "))
     if match is None or "//" in match[2][:2]:  # "https://..." is not a label
         return None
     label, value = match[1], match[2].strip()
@@ -200,7 +204,7 @@ def fields_from_blocks(
     for block in blocks:
         for line in block:
             pair = split_label_line(line, rules)
-            bare = line.strip().rstrip(":").strip()
+            bare = line.replace("\t", " ").strip().rstrip(":").strip()
             if pair is not None:
                 flush()
                 label, value = pair[0], [pair[1]] if pair[1] else []
@@ -208,7 +212,7 @@ def fields_from_blocks(
                 flush()
                 label, value = bare, []
             elif label is not None:
-                value.append(line.strip())
+                value.append(line.replace("\t", " ").strip())
         if value:
             flush()
             label, value = None, []

@@ -28,6 +28,7 @@ from intake.readers.labels import (
 Rect = tuple[float, float, float, float]  # x0, top, x1, bottom in pdfplumber's top-down space
 LINE_GAP = 0.8  # a vertical gap above this many line heights starts a new paragraph
 LEFT_GAP = 30.0  # words further apart than this (points) are not one label
+COLUMN_GAP = 10.0  # a gap this wide (points) inside a line separates a label from its value
 
 for _noisy in ("pypdf", "pdfminer"):  # damaged files are reported as warnings instead
     logging.getLogger(_noisy).setLevel(logging.ERROR)
@@ -229,7 +230,8 @@ def _read_tables(attachment: Attachment, page: Any, rules: FormFieldRules) -> li
 
 
 def _paragraphs(lines: list[dict[str, Any]], boxes: list[Rect]) -> list[tuple[list[str], bool]]:
-    """Lines grouped into paragraphs by vertical gaps; each flagged when inside a table."""
+    """Lines grouped into paragraphs by vertical gaps and changes of type size; each
+    paragraph flagged when inside a table."""
     out: list[tuple[list[str], bool]] = []
     previous: dict[str, Any] | None = None
     for line in lines:
@@ -237,8 +239,35 @@ def _paragraphs(lines: list[dict[str, Any]], boxes: list[Rect]) -> list[tuple[li
                      and line["top"] >= b[1] - 1 for b in boxes)  # fmt: skip
         height = line["bottom"] - line["top"]
         gap = line["top"] - previous["bottom"] if previous else 0
-        if not out or gap > LINE_GAP * height or out[-1][1] != inside or gap < -height:
+        resized = previous is not None and abs(_size(line) - _size(previous)) > 0.15 * _size(line)
+        if not out or gap > LINE_GAP * height or gap < -height or resized or out[-1][1] != inside:
             out.append(([], inside))
-        out[-1][0].append(line["text"])
+        out[-1][0].append(_columns_text(line))
         previous = line
     return out
+
+
+def _size(line: dict[str, Any]) -> float:
+    sizes = sorted(round(c["size"], 1) for c in line["chars"]) or [0.0]
+    return float(sizes[len(sizes) // 2])
+
+
+def _columns_text(line: dict[str, Any]) -> str:
+    """A line's text with a tab where a wide gap separates columns ("Lead council   Adur").
+
+    The line's text and its visible characters come in the same order, so each letter of
+    the text is matched to its character to measure the gap before it.
+    """
+    text = str(line["text"])
+    ink = [c for c in line["chars"] if c["text"].strip()]
+    if len(ink) != sum(1 for ch in text if not ch.isspace()):
+        return text  # ligatures or the like: keep the text as extracted
+    out: list[str] = []
+    at = 0
+    for ch in text:
+        if not ch.isspace():
+            if at and ink[at]["x0"] - ink[at - 1]["x1"] > COLUMN_GAP and out and out[-1] == " ":
+                out[-1] = "\t"
+            at += 1
+        out.append(ch)
+    return "".join(out)
