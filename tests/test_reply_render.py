@@ -97,7 +97,8 @@ def test_every_template_renders(
     renderer: ReplyRenderer, kind: ReplyKind, entries: list[SubmissionEntry]
 ) -> None:
     """GIVEN any kind and any number of arrangements THEN both parts render, signed."""
-    reply = renderer.render(context(kind, entries))
+    missing = renderer.missing_items(["savings"]) if kind == "query" else []
+    reply = renderer.render(context(kind, entries, missing=missing))
     for body in (reply.text, reply.html):
         assert "Dear Jo Bloggs," in body
         assert "Shared Services team" in body
@@ -108,7 +109,8 @@ def test_every_template_renders(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_without_name_or_form(renderer: ReplyRenderer, kind: ReplyKind) -> None:
-    reply = renderer.render(context(kind, [legal_service()], recipient_name=None, form_url=None))
+    entries = ENTRY_SETS["several"]
+    reply = renderer.render(context(kind, entries, recipient_name=None, form_url=None))
     assert reply.text.startswith("Hello,\n")
     assert "<p>Hello,</p>" in reply.html
     assert "online form" not in reply.text
@@ -227,6 +229,11 @@ def test_query_without_missing_asks_what_the_entries_lack(renderer: ReplyRendere
         "2. " + renderer.rules.missing["description"].question,
     ]
     assert "- Still needed: The organisations taking part, a short description" in text
+
+
+def test_query_with_nothing_to_ask_is_refused(renderer: ReplyRenderer) -> None:
+    with pytest.raises(ValueError, match="nothing to ask"):
+        renderer.render(context("query", [legal_service()]))
 
 
 # --- duplicate ----------------------------------------------------------------

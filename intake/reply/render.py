@@ -151,7 +151,8 @@ class ReplyRenderer:
     def render(self, ctx: ReplyContext) -> RenderedReply:
         """Subject, plain text and HTML for ``ctx``.
 
-        A query whose ``ctx.missing`` is empty asks for what its entries lack.
+        A query whose ``ctx.missing`` is empty asks for what its entries lack;
+        a query with nothing to ask for at all is a ValueError.
         """
         subject = self.subject_for(ctx.original_subject, ctx.reference)
         variables = self._variables(ctx) | {"subject": subject}
@@ -165,12 +166,15 @@ class ReplyRenderer:
         missing = ctx.missing
         if ctx.kind == "query" and not missing:
             missing = self.missing_items([f for e in ctx.entries for f in e.missing])
+            if not missing:
+                raise ValueError(f"query {ctx.reference}: nothing to ask for")
+        several_to_ask_about = ctx.kind == "query" and len(ctx.entries) > 1
         return {
             "kind": ctx.kind,
             "reference": ctx.reference,
             "recipient_name": ctx.recipient_name,
             "arrangements": [
-                self.summarise(e, n, show_missing=len(ctx.entries) > 1)
+                self.summarise(e, n, show_missing=several_to_ask_about)
                 for n, e in enumerate(ctx.entries, 1)
             ],
             "missing": missing,
