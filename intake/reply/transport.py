@@ -143,7 +143,7 @@ class SmtpTransport(_Bracketed):
                 f"SMTP {where} refused the session: {_server_text(e.smtp_code, e.smtp_error)}"
             ) from e
         except (smtplib.SMTPException, OSError) as e:
-            raise DeliveryError(f"SMTP {where} unreachable: {e or type(e).__name__}") from e
+            raise DeliveryError(f"SMTP {where} connection failed: {e or type(e).__name__}") from e
 
     def close(self) -> None:
         """Say QUIT politely; a connection already gone is simply dropped."""
@@ -156,7 +156,12 @@ class SmtpTransport(_Bracketed):
             conn.close()
 
     def deliver(self, data: bytes, sender: str, recipients: list[str]) -> None:
-        """Send one message; reconnect once if a reused connection was dropped."""
+        """Send one message; reconnect once if a reused connection was dropped.
+
+        Recipients that some but not all refuse are not reported: replies have one.
+        """
+        if not recipients:
+            raise ValueError("a message needs at least one recipient")
         reused = self._conn is not None and self._conn_has_sent
         self.open()
         try:
