@@ -356,3 +356,26 @@ def test_readers_bound_to_other_rules_use_their_wordings(tmp_path: Path) -> None
     )
     readers["csv"](attachment, LimitsSettings())
     assert attachment.rows == [{"lead_council": "Hart District Council", "service_areas": "Legal"}]
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "fields", "text"),
+    [
+        ("Lead council,Adur\nPartners,Worthing\n", {"lead_council": "Adur",
+         "partner_councils": "Worthing"}, "Lead council | Adur\nPartners | Worthing"),
+        ("Authority,Area,Saving\nAdur,Legal,100\n", {},
+         "Authority | Area | Saving\nAdur | Legal | 100"),
+    ],
+)  # fmt: skip
+def test_csv_without_a_header_row_gives_labelled_pairs_or_text(
+    csv_text: str, fields: dict[str, str], text: str
+) -> None:
+    attachment = read("sheet.csv", csv_text.encode())
+    assert (attachment.fields, attachment.rows, attachment.text) == (fields, [], text)
+
+
+def test_pdf_form_of_unknown_fields_is_also_read_from_its_layout() -> None:
+    """GIVEN a form whose only filled field is not one of ours THEN the page text is read."""
+    attachment = read("signed.pdf", (SAMPLES / "signed-flat.pdf").read_bytes())
+    assert attachment.fields["Signed"] == "J Bloggs"
+    assert attachment.fields["lead_council"] == "Adur District Council"

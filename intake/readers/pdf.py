@@ -55,7 +55,7 @@ def read_pdf(
         values = _form_values(reader)
         if values:
             _read_form(attachment, reader, values, limits, rules)
-        else:
+        if not rules.fields.keys() & attachment.fields.keys():  # no form, or none of ours
             _read_layout(attachment, limits, rules)
     except Exception as e:  # parsers raise many kinds of error on damaged files
         attachment.warnings.append(f"{name} is damaged or not a PDF: not read ({_brief(e)})")
@@ -197,7 +197,8 @@ def _label_above(words: list[dict[str, Any]], box: Rect) -> str:
 
 
 def _read_layout(attachment: Attachment, limits: LimitsSettings, rules: FormFieldRules) -> None:
-    """A flat PDF: tables, 'Label: value' lines and headings, page by page."""
+    """A flat PDF (or a form of unknown fields): tables, 'Label: value' lines and headings,
+    page by page."""
     paragraphs: list[list[str]] = []
     free: list[list[str]] = []  # paragraphs outside tables, where labels are looked for
     with pdfplumber.open(BytesIO(attachment.data)) as pdf:
@@ -214,7 +215,8 @@ def _read_layout(attachment: Attachment, limits: LimitsSettings, rules: FormFiel
                     free.append(para)
     for key, value in fields_from_blocks(free, rules, joiner=" ").items():
         put_field(attachment.fields, key, value, key)
-    attachment.text = "\n\n".join("\n".join(p) for p in paragraphs)
+    layout_text = "\n\n".join("\n".join(p) for p in paragraphs)
+    attachment.text = "\n\n".join(filter(None, [attachment.text, layout_text]))
 
 
 def _read_tables(attachment: Attachment, page: Any, rules: FormFieldRules) -> list[Rect]:

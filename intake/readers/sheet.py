@@ -7,6 +7,7 @@ no such row but labels down its first column is read as label | value pairs.
 
 import csv
 import io
+import itertools
 import warnings
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
@@ -18,6 +19,7 @@ from intake.config import LimitsSettings
 from intake.messages import Attachment
 from intake.readers.labels import (
     FormFieldRules,
+    canonical_label,
     default_rules,
     header_keys,
     is_total_row,
@@ -114,10 +116,14 @@ def _read_grid(
             return
         if len(top) >= HEADER_SEARCH_ROWS:
             break
-    pairs = [[c for c in row if c][:2] for row in top]
-    fields, _ = read_table([p for p in pairs if len(p) == 2], rules)
-    for key, value in fields.items():
-        put_field(attachment.fields, key, value, key)
+    pairs = [p for p in ([c for c in row if c][:2] for row in top) if len(p) == 2]
+    if sum(canonical_label(label, rules) is not None for label, _ in pairs) >= 2:
+        fields, _ = read_table(pairs, rules)
+        for key, value in fields.items():
+            put_field(attachment.fields, key, value, key)
+    grid = [row for row in itertools.chain(top, itertools.islice(stream, cap)) if any(row)]
+    lines = [" | ".join(row) for row in grid]  # kept as text for the extractors
+    attachment.text = "\n".join(filter(None, [attachment.text, *lines]))
 
 
 def _read_records(

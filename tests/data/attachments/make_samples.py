@@ -62,6 +62,20 @@ def unfamiliar_form_pdf() -> bytes:
     return buffer.getvalue()
 
 
+def signed_flat_pdf() -> bytes:
+    """Typed text with a single form field of its own: a signature line."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(40, 800, "Lead council: Adur District Council")
+    canvas.drawString(40, 785, "Partner councils: Worthing Borough Council")
+    canvas.drawString(40, 746, "Signed")
+    canvas.acroForm.textfield(name="Signature1", x=100, y=740, width=200, height=18,
+                              value="J Bloggs")  # fmt: skip
+    canvas.save()
+    return buffer.getvalue()
+
+
 def flat_pdf(pages: int = 1) -> bytes:
     """A typed-up submission: 'Label: value' lines, a heading, two tables."""
     styles = getSampleStyleSheet()
@@ -197,6 +211,7 @@ def main() -> None:
     files: dict[str, bytes] = {
         "unfamiliar-form.pdf": unfamiliar_form_pdf(),
         "flat.pdf": flat,
+        "signed-flat.pdf": signed_flat_pdf(),
         "long.pdf": flat_pdf(pages=5),
         "encrypted.pdf": encrypted_pdf("secret"),
         "owner-locked.pdf": encrypted_pdf(""),
