@@ -379,3 +379,14 @@ def test_pdf_form_of_unknown_fields_is_also_read_from_its_layout() -> None:
     attachment = read("signed.pdf", (SAMPLES / "signed-flat.pdf").read_bytes())
     assert attachment.fields["Signed"] == "J Bloggs"
     assert attachment.fields["lead_council"] == "Adur District Council"
+
+
+def test_committed_forms_match_the_rules() -> None:
+    """Run tools/make_forms.py after changing rules/form_fields.yaml: this fails until then."""
+    pdf_names = list(PdfReader(FORMS / "shared-service-form.pdf").get_fields() or {})
+    word_labels = [
+        row.cells[0].paragraphs[0].text
+        for row in Document(str(FORMS / "shared-service-form.docx")).tables[0].rows
+    ]
+    assert pdf_names == FORM_KEYS
+    assert word_labels == [RULES.fields[key].label for key in FORM_KEYS]
