@@ -1,0 +1,139 @@
+"""Non-council bodies (fire, police, health, combined authorities) and partnership brands.
+
+Built from rules/partners.yaml: the kind patterns classify a name, the body endings find
+such names in free text, and the brands say which councils stand behind a trading name.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args
+
+from intake.contract import OrgKind
+from intake.errors import RulesError
+from intake.gazetteer_rules import PARTNERS_FILE, entries, load_yaml, str_list
+from intake.gazetteer_text import norm_tokens
+
+KINDS: tuple[str, ...] = get_args(OrgKind)
+NAME_WORD = r"(?:[A-Z][\w'’.-]*|of|the|and|&|upon|on)"
+
+
+@dataclass(frozen=True)
+class BodySpan:
+    """A non-council body named in text."""
+
+    text: str
+    kind: OrgKind
+    start: int
+    end: int
+
+
+def _compile(pattern: str, where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as e:
+        raise RulesError(f"{where}: bad regular expression {pattern!r}: {e}") from e
+
+
+def _kind(value: Any, where: str) -> OrgKind:
+    if value not in KINDS or value == "council":
+        raise RulesError(f"{where}: unknown body kind {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+class BodyRules:
+    """Classifies non-council bodies and resolves brands; loaded once from partners.yaml."""
+
+    def __init__(self, rules_dir: Path, council_codes: set[str]) -> None:
+        data = load_yaml(rules_dir, PARTNERS_FILE)
+        self.patterns = self._patterns(data)
+        self.bodies = self._bodies(data)
+        self.span_re = self._span_re(data)
+        self.brands = self._brands(data, council_codes)
+
+    @staticmethod
+    def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+        section = data.get(key)
+        if not isinstance(section, dict):
+            raise RulesError(f"{PARTNERS_FILE}: {key!r} must be a mapping")
+        return section
+
+    def _patterns(self, data: dict[str, Any]) -> list[tuple[OrgKind, re.Pattern[str]]]:
+        out = []
+        for kind, _, line in entries(self._section(data, "kind_patterns")):
+            where = f"{PARTNERS_FILE}:{line}"
+            patterns = self._section(data, "kind_patterns")
+            for pattern in str_list(patterns, kind, PARTNERS_FILE):
+                out.append((_kind(kind, where), _compile(pattern, where)))
+        return out
+
+    def _bodies(self, data: dict[str, Any]) -> dict[tuple[str, ...], OrgKind]:
+        return {
+            norm_tokens(name): _kind(kind, f"{PARTNERS_FILE}:{line}")
+            for name, kind, line in entries(self._section(data, "bodies"))
+        }
+
+    def _span_re(self, data: dict[str, Any]) -> list[tuple[OrgKind, re.Pattern[str]]]:
+        endings = self._section(data, "body_endings")
+        out = []
+        for kind, _, line in entries(endings):
+            where = f"{PARTNERS_FILE}:{line}"
+            words = sorted(str_list(endings, kind, PARTNERS_FILE), key=len, reverse=True)
+            ending = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+            named = rf"(?:NHS\s+)?[A-Z][\w'’.-]*(?:\s+{NAME_WORD})*?\s+(?:{ending})\b"
+            lead = r"(?:Police|Police,?\s+Fire)\s+and\s+Crime\s+Commissioner\s+for\s+"
+            commissioner = rf"{lead}[A-Z][\w'’.-]*(?:\s+(?:and|&|[A-Z][\w'’.-]*))*"
+            nhs = r"NHS\s+[A-Z][\w'’.-]*(?:\s+(?:and|&|[A-Z][\w'’.-]*))*"
+            extra = (
+                f"|{commissioner}" if kind == "police" else f"|{nhs}" if kind == "health" else ""
+            )
+            out.append((_kind(kind, where), _compile(f"(?:{named}{extra})", where, 0)))
+        names = "|".join(
+            r"\s+".join(re.escape(w) for w in name) for name in sorted(self.bodies, key=len)[::-1]
+        )
+        if names:
+            out.append(("other", _compile(rf"\b(?:{names})\b", PARTNERS_FILE)))
+        return out
+
+    def _brands(self, data: dict[str, Any], codes: set[str]) -> dict[tuple[str, ...], list[str]]:
+        out: dict[tuple[str, ...], list[str]] = {}
+        for name, spec, line in entries(self._section(data, "brands")):
+            where = f"{PARTNERS_FILE}:{line}"
+            if not isinstance(spec, dict):
+                raise RulesError(f"{where}: brand {name!r} must be a mapping")
+            councils = str_list(spec, "councils", PARTNERS_FILE)
+            unknown = [c for c in councils if c not in codes]
+            if unknown:
+                raise RulesError(f"{where}: brand {name!r} names unknown councils {unknown}")
+            aliases = str_list(spec, "aliases", PARTNERS_FILE) if "aliases" in spec else []
+            for alias in (name, *aliases):
+                out[norm_tokens(alias)] = list(councils)
+        return out
+
+    def classify(self, name: str) -> OrgKind | None:
+        """The kind a body's name shows, or None when it shows none."""
+        named = self.bodies.get(norm_tokens(name))
+        if named:
+            return named
+        for kind, pattern in self.patterns:
+            if pattern.search(name):
+                return kind
+        return None
+
+    def brand(self, name: str) -> list[str] | None:
+        councils = self.brands.get(norm_tokens(name))
+        return list(councils) if councils else None
+
+    def find(self, text: str) -> list[BodySpan]:
+        """Every non-council body named in ``text``, longest first where they overlap."""
+        found: list[BodySpan] = []
+        for kind, pattern in self.span_re:
+            for m in pattern.finditer(text):
+                span_kind = self.classify(m.group()) or kind
+                found.append(BodySpan(m.group(), span_kind, m.start(), m.end()))
+        found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+        kept: list[BodySpan] = []
+        for span in found:
+            if not kept or span.start >= kept[-1].end:
+                kept.append(span)
+        return kept

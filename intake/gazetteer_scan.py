@@ -1,0 +1,163 @@
+"""Finds every council and other body named in free text, in one pass over its words.
+
+Non-council bodies ('Kent Fire and Rescue Service') are found first so that their place
+names do not count as councils. Then each word position is tried against the name trie
+(longest match, status words before and after taken in), and the match is checked the
+way a reader would: written with capitals, not part of a longer proper name, and, for
+names that are also ordinary words ('Reading', 'Hart'), only with a status word after
+them or in a list beside another council. Unknown '<Name> Borough Council' phrases get
+one fuzzy lookup, for typos.
+"""
+
+import re
+from typing import TYPE_CHECKING
+
+from intake.gazetteer_text import Token, tokenize
+
+if TYPE_CHECKING:
+    from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
+
+LOWER_OK = frozenset({"and", "of", "upon", "on", "under", "in", "le", "the", "with", "nan", "by"})
+LEADING_OK = frozenset(
+    {"the", "and", "with", "between", "including", "for", "from", "by", "to", "at", "in", "of",
+     "dear", "both", "also", "partners", "councils", "authorities", "re", "cc", "team"}
+)  # fmt: skip
+LIST_GAP = re.compile(r"^(?:\s|,|;|/|&|\band\b|\bor\b|\bplus\b)*$", re.IGNORECASE)
+COUNCIL_PHRASE = re.compile(
+    r"\b((?:[A-Z][\w'’-]+\s+){1,4}?)(?:(?:Metropolitan\s+)?(?:Borough|District|City|County)\s+)?Council\b"
+)
+
+
+def _is_capitalised(tokens: list[Token]) -> bool:
+    return all(t.raw[0].isupper() or t.raw[0].isdigit() or t.norm in LOWER_OK for t in tokens)
+
+
+def _blank_between(text: str, left: Token, right: Token) -> bool:
+    return text[left.end : right.start].strip() == "" and left.end < right.start
+
+
+class _Scanner:
+    def __init__(self, gaz: "Gazetteer", text: str, strict: bool) -> None:
+        self.gaz, self.text, self.strict = gaz, text, strict
+        self.index = gaz.index
+        self.tokens = tokenize(text)
+        self.words = [t.norm for t in self.tokens]
+
+    def span_at(self, i: int) -> tuple[int, int] | None:
+        """(first, end) token indexes of a council name starting at ``i``, or None."""
+        length = self.index.trie.longest(self.words, i)
+        first = i
+        if not length:
+            skip = self.index.status.prefix_length(self.words, i)
+            length = self.index.trie.longest(self.words, i + skip) if skip else 0
+            if not length:
+                return None
+            length += skip
+        end = first + length
+        end += self.index.status.suffix_length(self.words, end)
+        return first, end
+
+    def plausible(self, first: int, end: int, key_end: int) -> bool:
+        """Whether a reader would take these words for a name (strict scans only)."""
+        if not self.strict:
+            return True
+        span = self.tokens[first:end]
+        if not _is_capitalised(span):
+            return False
+        key = tuple(self.words[first:key_end])
+        stripped = self.index.status.strip(key)
+        if (key in self.index.acronyms or stripped in self.index.acronyms) and not all(
+            not ch.isalpha() or ch.isupper() for t in span for ch in t.raw
+        ):
+            return False
+        before = self.tokens[first - 1] if first else None
+        if (
+            before
+            and _blank_between(self.text, before, span[0])
+            and before.raw[0].isupper()
+            and before.norm not in LEADING_OK
+        ):
+            return False
+        after = self.tokens[end] if end < len(self.tokens) else None
+        if after and _blank_between(self.text, span[-1], after):
+            return not (after.raw[0].isupper() and after.norm not in LOWER_OK)
+        return True
+
+    def is_common_word(self, first: int, key_end: int, end: int) -> bool:
+        key = tuple(self.words[first:key_end])
+        return end == key_end and self.index.status.strip(key) in self.index.common_words
+
+
+def _in_list(text: str, i: int, found: list[tuple["CouncilMatch", bool]]) -> bool:
+    """Whether match ``i`` stands in a list beside another council ('Eden, Copeland and ...')."""
+    here = found[i][0]
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(found):
+            other = found[j][0]
+            left, right = (other, here) if j < i else (here, other)
+            if LIST_GAP.match(text[left.end : right.start]):
+                return True
+    return False
+
+
+def scan(
+    gaz: "Gazetteer", text: str, context: "MatchContext | None", strict: bool
+) -> list["CouncilMatch"]:
+    """Every body named in ``text``; ``strict`` applies the reader's checks (free text)."""
+    from intake.gazetteer import CouncilMatch
+
+    bodies = gaz.bodies.find(text)
+    taken = [(b.start, b.end) for b in bodies]
+    scanner = _Scanner(gaz, text, strict)
+    found: list[tuple[CouncilMatch, bool]] = [
+        (CouncilMatch(b.text, None, None, None, b.kind, 1.0, None, b.start, b.end), False)
+        for b in bodies
+    ]
+    i = 0
+    while i < len(scanner.tokens):
+        tok = scanner.tokens[i]
+        span = None if any(s <= tok.start < e for s, e in taken) else scanner.span_at(i)
+        if span is None:
+            i += 1
+            continue
+        first, end = span
+        key_end = _key_end(scanner, first, end)
+        if not scanner.plausible(first, end, key_end):
+            i += 1
+            continue
+        start_c, end_c = scanner.tokens[first].start, scanner.tokens[end - 1].end
+        found_lookup = scanner.index.lookup(tuple(scanner.words[first:end]), fuzzy=False)
+        if found_lookup is not None:
+            common = strict and scanner.is_common_word(first, key_end, end)
+            for m in gaz.resolve(text[start_c:end_c], found_lookup, context, start_c, end_c):
+                found.append((m, common))
+            taken.append((start_c, end_c))
+        i = end
+    found += _typo_phrases(gaz, text, context, taken)
+    found.sort(key=lambda pair: pair[0].start)
+    return [m for n, (m, common) in enumerate(found) if not common or _in_list(text, n, found)]
+
+
+def _key_end(scanner: _Scanner, first: int, end: int) -> int:
+    """Where the name proper ends, before the trailing status words."""
+    key_end = end
+    while key_end - 1 > first and scanner.words[key_end - 1] in scanner.index.status.suffixes:
+        key_end -= 1
+    return key_end
+
+
+def _typo_phrases(
+    gaz: "Gazetteer", text: str, context: "MatchContext | None", taken: list[tuple[int, int]]
+) -> list[tuple["CouncilMatch", bool]]:
+    """'Worthng Borough Council' and the like: unknown names before a status word, fuzzily."""
+    from intake.gazetteer import CouncilMatch
+
+    out: list[tuple[CouncilMatch, bool]] = []
+    for m in COUNCIL_PHRASE.finditer(text):
+        start = m.start(1)
+        if any(s < m.end() and start < e for s, e in taken):
+            continue
+        found = gaz.index.lookup(tuple(t.norm for t in tokenize(m.group())), fuzzy=True)
+        if found is not None and found.fuzzy_key is not None:
+            out.extend((r, False) for r in gaz.resolve(m.group(), found, context, start, m.end()))
+    return out
