@@ -151,7 +151,7 @@ def test_acknowledgement_of_several_numbers_them(renderer: ReplyRenderer) -> Non
     text = renderer.render(context("acknowledgement", ENTRY_SETS["several"])).text
     assert "1. Adur and Worthing shared legal service" in text.splitlines()
     assert "2. Arrangement 2" in text.splitlines()
-    assert "- Savings: No cash savings: the aim was resilience, not savings" in text.splitlines()
+    assert "- Savings: No cash savings (the aim was resilience, not savings)" in text.splitlines()
     assert "recorded them under reference" in text
 
 
