@@ -58,6 +58,7 @@ class LimitsSettings(Section):
     max_message_bytes: int = 30_000_000
     max_attachment_bytes: int = 15_000_000
     max_pdf_pages: int = 30
+    max_table_rows: int = 1000
 
 
 class OutboxSettings(Section):
