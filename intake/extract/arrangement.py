@@ -1,0 +1,134 @@
+"""Arrangement type and status, and the savings wording, from rules/arrangements.yaml.
+
+``ArrangementRules.load`` reads and compiles the file once at start; the pipeline
+passes the object down. ``rules.savings`` is the wording the money module uses
+(``parse_savings(text, rules.savings)``).
+"""
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import cast
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from intake.contract import ArrangementStatus, ArrangementType, Basis, Period
+from intake.errors import RulesError
+from intake.extract.money import SavingsWording
+from intake.extract.services import PhraseHit, PhraseMatcher, read_rules_yaml
+
+ARRANGEMENTS_FILE = "arrangements.yaml"
+_MONTHS = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+)  # fmt: skip
+_DATE_AFTER = (
+    r"[\s,]*(?:(?:on|in|by|the)\s+)*(?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+    r"(?:(?P<month>[a-z]{3})[a-z]*\.?\s+)?(?P<year>20\d\d)(?!\d)"
+)
+_OPERATIONAL_DATE_WINDOW = 40
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoSavingsWording(_Strict):
+    reason_after: list[str]
+    reason_before: list[str]
+
+
+class SavingsSection(_Strict):
+    saving: list[str]
+    not_saving: list[str]
+    periods: dict[Period, list[str]]
+    bases: dict[Basis, list[str]]
+    no_savings: NoSavingsWording
+    reason_fillers: list[str]
+
+
+class ArrangementsFile(_Strict):
+    """The shape of rules/arrangements.yaml."""
+
+    arrangement_types: dict[ArrangementType, list[str]]
+    statuses: dict[ArrangementStatus, list[str]]
+    future_start: list[str]
+    savings: SavingsSection
+
+
+def _savings_wording(section: SavingsSection) -> SavingsWording:
+    fillers = sorted(section.reason_fillers, key=len, reverse=True)
+    pattern = r"^(?:" + "|".join(r"\s+".join(map(re.escape, f.split())) for f in fillers) + r")\b"
+    return SavingsWording(
+        cues=PhraseMatcher({"saving": section.saving, "not_saving": section.not_saving}),
+        periods=PhraseMatcher(section.periods),
+        bases=PhraseMatcher(section.bases),
+        no_savings=PhraseMatcher(section.no_savings.model_dump()),
+        reason_fillers=re.compile(pattern, re.IGNORECASE),
+    )
+
+
+class ArrangementRules:
+    """Arrangement types, statuses and savings wording, compiled once."""
+
+    def __init__(self, data: ArrangementsFile) -> None:
+        self._type_order = list(data.arrangement_types)
+        self._types = PhraseMatcher(data.arrangement_types)
+        self._statuses = PhraseMatcher(data.statuses)
+        starts = sorted(data.future_start, key=len, reverse=True)
+        start_words = "|".join(r"\s+".join(map(re.escape, s.split())) for s in starts)
+        self._future_start = re.compile(rf"\b(?:{start_words}){_DATE_AFTER}", re.IGNORECASE)
+        self._date_after = re.compile(_DATE_AFTER, re.IGNORECASE)
+        self.savings = _savings_wording(data.savings)
+
+    @classmethod
+    def load(cls, rules_dir: Path) -> "ArrangementRules":
+        path = rules_dir / ARRANGEMENTS_FILE
+        try:
+            return cls(ArrangementsFile.model_validate(read_rules_yaml(path)))
+        except ValidationError as e:
+            raise RulesError(
+                f"{path}: {e}".splitlines()[0] + ": " + str(e.errors()[0]["loc"])
+            ) from e
+        except ValueError as e:
+            raise RulesError(f"{path}: {e}") from e
+
+    def classify_arrangement_type(self, text: str) -> ArrangementType | None:
+        """The first type, in the file's order, that has a phrase in ``text``."""
+        found = set(self._types.labels(text))
+        for kind in self._type_order:
+            if kind in found:
+                return kind
+        return None
+
+    def classify_status(self, text: str, *, today: date | None = None) -> ArrangementStatus | None:
+        """``ended`` when any ended phrase appears; else the earliest status phrase, where
+        a date after ``today`` (default: the real date) makes a start "in development"."""
+        today = today or date.today()
+        hits = list(self._statuses.finditer(text))
+        if any(hit.label == "ended" for hit in hits):
+            return "ended"
+        hits = [self._dated(hit, text, today) for hit in hits]
+        for m in self._future_start.finditer(text):
+            if _is_future(m, today):
+                hits.append(PhraseHit(m.start(), m.end(), "in_development"))
+        if not hits:
+            return None
+        return cast(ArrangementStatus, min(hits, key=lambda hit: hit.start).label)
+
+    def _dated(self, hit: PhraseHit, text: str, today: date) -> PhraseHit:
+        """An operational phrase with a future date right after it is a plan."""
+        if hit.label != "operational":
+            return hit
+        m = self._date_after.search(text, hit.end, hit.end + _OPERATIONAL_DATE_WINDOW)
+        if m is not None and _is_future(m, today):
+            return PhraseHit(hit.start, hit.end, "in_development")
+        return hit
+
+
+def _is_future(m: re.Match[str], today: date) -> bool:
+    year = int(m.group("year"))
+    month_name = (m.group("month") or "").lower()
+    month = _MONTHS.index(month_name) + 1 if month_name in _MONTHS else None
+    if year != today.year:
+        return year > today.year
+    return month is not None and month > today.month
