@@ -1,0 +1,427 @@
+"""Raw bytes -> ParsedMessage: headers decoded, body text chosen, quotes and attachments split.
+
+The tree is parsed with the ``compat32`` policy and headers are decoded here
+(RFC 2047 words, raw 8-bit, folding, control characters) rather than through
+``policy.default``: the default policy's header objects cost about a millisecond
+per message and raise on some broken headers, where this never raises.
+
+Text is never lost to a charset: the declared charset is tried, then UTF-8,
+then a detected one (long texts only) and cp1252. ``return_path`` is '<>' for
+the null reverse-path and None when there is no Return-Path header.
+
+A forwarded message (a 'Forwarded message' marker, or an Outlook header block
+under an 'FW:' subject) is what the sender submits, so its text joins
+``new_text`` after the forwarder's own note; its quotes and signature join
+``quoted_text`` and ``signature``, and ``forwarded_from`` names its author.
+"""
+
+import binascii
+import codecs
+import io
+import mimetypes
+import re
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.generator import BytesGenerator
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+
+from charset_normalizer import from_bytes
+
+from intake.config import LimitsSettings
+from intake.errors import ParseError
+from intake.extract.kinds import KindRules, default_kind_rules
+from intake.messages import Attachment, ParsedMessage
+from intake.parse.attachments import (
+    READERS,
+    Reader,
+    format_mb,
+    make_attachment,
+    register_reader,
+    run_reader,
+)
+from intake.parse.html import MAX_HTML_CHARS, html_to_text
+from intake.parse.quotes import find_forward, split_reply, tidy
+
+_HEAD_SCAN = 65536
+_FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_SIMPLE_ADDRESS = re.compile(r'\s*([^"<>,;:@()\\]*?)\s*<([^<>@\s",;]+@[^<>@\s",;]+)>\s*')
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_WESTERN = ("ascii", "cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman", "cp850")
+_NOT_TEXT_CODECS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
+_CHARSET_ALIASES = {"ks_c_5601-1987": "cp949", "iso-8859-8-i": "iso-8859-8", "x-sjis": "shift_jis"}
+_LATIN_1 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii"}
+_DETECT_MIN_NON_ASCII = 32
+_ASCII_BYTES = bytes(range(128))
+_MAX_DEPTH = 30
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|]')
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _codec(charset: str | None) -> str | None:
+    """A usable text codec for a declared charset, or None."""
+    name = (charset or "").strip().strip("\"'").lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    if name in _LATIN_1:
+        return "cp1252"  # as every browser does: cp1252 is latin-1 plus the 0x80-0x9f letters
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    text_codec = getattr(info, "_is_text_encoding", True)
+    return info.name if text_codec and info.name not in _NOT_TEXT_CODECS else None
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, str | None]:
+    """(text, warning): ``data`` decoded by the declared charset, else the best guess."""
+    declared = _codec(charset)
+    if declared:
+        try:
+            return data.decode(declared), None
+        except UnicodeDecodeError:
+            pass
+    try:
+        text, used = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, used = _guess(data)
+    if charset and declared != "cp1252" and used == "utf-8" and declared is not None:
+        return text, None
+    warning = f"text declared as {charset} is not: read as {used}" if charset else None
+    return text, warning if (charset and used != declared) else None
+
+
+def _guess(data: bytes) -> tuple[str, str]:
+    """Not UTF-8: a detected charset for long non-Western text, else cp1252."""
+    non_ascii = len(data[:_HEAD_SCAN].translate(None, _ASCII_BYTES))
+    if non_ascii >= _DETECT_MIN_NON_ASCII:
+        best = from_bytes(data[:_HEAD_SCAN]).best()
+        if best is not None and best.encoding not in _WESTERN:
+            return data.decode(best.encoding, "replace"), best.encoding
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes:
+    raw = payload.encode("ascii", "surrogateescape")
+    try:
+        if encoding in "bB":
+            return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
+        return binascii.a2b_qp(raw, header=True)
+    except (binascii.Error, ValueError):
+        return raw
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded; adjacent words of one charset decoded together."""
+    out: list[str] = []
+    pending, charset, pos = b"", "", 0
+    for word in _ENCODED_WORD.finditer(value):
+        gap = value[pos : word.start()]
+        word_charset = word.group(1).split("*")[0]
+        if not (pending and not gap.strip()) or word_charset.lower() != charset.lower():
+            if pending:
+                out.append(decode_bytes(pending, charset)[0])
+                pending = b""
+            if out or gap.strip() or pos == 0:
+                out.append(gap)
+        pending += _word_bytes(word.group(2), word.group(3))
+        charset, pos = word_charset, word.end()
+    if pending:
+        out.append(decode_bytes(pending, charset)[0])
+    return "".join(out) + value[pos:]
+
+
+def decode_header_value(raw: str) -> str:
+    """One header value as text: unfolded, 8-bit and RFC 2047 decoded, controls removed."""
+    value = _FOLD.sub("", raw)
+    if not value.isascii():  # raw 8-bit bytes, kept by the parser as surrogates
+        with suppress(UnicodeEncodeError):
+            value = decode_bytes(value.encode("ascii", "surrogateescape"))[0]
+    if "=?" in value:
+        value = _decode_words(value)
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(name, lower-cased address) pairs; a bare address is found even in broken headers."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        unfolded = _FOLD.sub("", value)
+        simple = _SIMPLE_ADDRESS.fullmatch(unfolded)
+        if simple:  # the common 'Name <address>': spares the general parser
+            pairs.append((decode_header_value(simple.group(1)), simple.group(2).lower()))
+            continue
+        try:
+            found = getaddresses([unfolded])
+        except (ValueError, IndexError):
+            found = []
+        for name, address in found:
+            if "@" in address:
+                pairs.append((decode_header_value(name), address.strip().lower()))
+        if not any("@" in a for _, a in found) and _EMAIL.search(unfolded):
+            pairs.append(("", _EMAIL.search(unfolded).group(0).lower()))  # type: ignore[union-attr]
+    return pairs
+
+
+def _message_ids(value: str) -> list[str]:
+    ids = _MESSAGE_ID.findall(value)
+    bare = value.strip()
+    return ids or ([f"<{bare.strip('<>')}>"] if bare and " " not in bare else [])
+
+
+def _date(value: str | None, warnings: list[str]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        date = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        warnings.append(f"unreadable Date header: {value[:60]}")
+        return None
+    return date if date.tzinfo else date.replace(tzinfo=UTC)
+
+
+def _return_path(values: list[str]) -> str | None:
+    if not values:
+        return None
+    found = _EMAIL.search(values[0])
+    return found.group(0).lower() if found else "<>"
+
+
+def _check_is_message(data: bytes, limits: LimitsSettings) -> None:
+    """Raise ParseError for what cannot be read as a message at all."""
+    if len(data) > limits.max_message_bytes:
+        over = format_mb(limits.max_message_bytes)
+        raise ParseError(f"message is {format_mb(len(data))}, over the {over} limit")
+    head = data[:_HEAD_SCAN].lstrip(b"\r\n")
+    if head.startswith(b"From "):
+        head = head.partition(b"\n")[2]  # an mbox separator line
+    if not head.strip():
+        raise ParseError("empty message: no headers and no body")
+    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    if b"\x00" in block or not _FIELD_NAME.match(block):
+        raise ParseError("not a mail message: it does not start with header lines")
+    names = {m.group(1).lower() for m in re.finditer(rb"^([!-9;-~]+):", block, re.MULTILINE)}
+    if not names & {b"from", b"to", b"subject", b"date", b"message-id", b"received"}:
+        raise ParseError("not a mail message: no From, To, Subject, Date or Message-ID header")
+
+
+def _headers(msg: Message) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        key, text = name.strip().lower(), decode_header_value(str(value))
+        headers[key] = f"{headers[key]}\n{text}" if key in headers else text
+    return headers
+
+
+def _read_headers(msg: Message) -> ParsedMessage:
+    warnings: list[str] = []
+    senders = _addresses(msg.get_all("from", []))
+    if not senders:
+        warnings.append("no sender address in From")
+    name, address = senders[0] if senders else ("", None)
+    in_reply_to = _message_ids(str(msg.get("in-reply-to", "")))
+    return ParsedMessage(
+        message_id=next(iter(_message_ids(str(msg.get("message-id", "")))), None),
+        subject=decode_header_value(str(msg.get("subject", ""))),
+        from_name=name or None,
+        from_email=address,
+        return_path=_return_path([str(v) for v in msg.get_all("return-path", [])]),
+        to=[a for _, a in _addresses(msg.get_all("to", []))],
+        date=_date(decode_header_value(str(msg.get("date", ""))), warnings),
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=list(dict.fromkeys(_message_ids(str(msg.get("references", ""))))),
+        headers=_headers(msg),
+        content_type=msg.get_content_type(),
+        warnings=warnings,
+    )
+
+
+def _join(*texts: str) -> str:
+    return "\n\n".join(t for t in texts if t)
+
+
+def _split_text(parsed: ParsedMessage, rules: KindRules) -> None:
+    """new/quoted/signature, reading a forwarded message as the submitted content."""
+    forward = find_forward(parsed.body_text, parsed.subject, rules)
+    if forward is None:
+        parsed.new_text, parsed.quoted_text, parsed.signature = split_reply(parsed.body_text, rules)
+        return
+    note, original = split_reply(forward.note, rules), split_reply(forward.body, rules)
+    parsed.forwarded_from = forward.sender
+    parsed.new_text = _join(note[0], original[0])
+    parsed.quoted_text = _join(note[1], original[1])
+    parsed.signature = _join(note[2], original[2])
+
+
+def _parse_tree(data: bytes) -> Message:
+    try:
+        return BytesParser(policy=compat32).parsebytes(data)
+    except (RecursionError, ValueError, TypeError, LookupError) as e:
+        raise ParseError(f"not readable as MIME: {type(e).__name__}") from e
+
+
+@dataclass
+class _Body:
+    """What a walk of the MIME tree found: body texts and the parts that are attachments."""
+
+    texts: list[str] = field(default_factory=list)
+    from_html: bool = False
+    parts: list[tuple[Message, str]] = field(default_factory=list)  # (part, default filename)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, other: "_Body") -> None:
+        self.texts += other.texts
+        self.from_html = self.from_html or other.from_html
+        self.parts += other.parts
+        self.warnings += other.warnings
+
+
+def _as_bytes(msg: Message) -> bytes:
+    buffer = io.BytesIO()
+    try:
+        BytesGenerator(buffer, mangle_from_=False, policy=compat32).flatten(msg)
+    except (LookupError, ValueError, TypeError, UnicodeError, RecursionError):
+        return str(msg.get_payload()).encode("utf-8", "surrogateescape")
+    return buffer.getvalue()
+
+
+def _part_bytes(part: Message) -> bytes:
+    payload = part.get_payload() if part.is_multipart() else part.get_payload(decode=True)
+    if isinstance(payload, list):  # message/rfc822, message/delivery-status
+        return b"\n".join(_as_bytes(m) for m in payload if isinstance(m, Message))
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _filename(part: Message, default: str) -> str:
+    try:
+        raw = part.get_filename() or part.get_param("name") or ""
+    except (ValueError, LookupError, TypeError):
+        raw = ""
+    name = decode_header_value(str(raw)).replace("\\", "/").rpartition("/")[2].strip(" .")
+    return name or default
+
+
+def _default_name(part: Message, index: int) -> str:
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        subject = decode_header_value(str(_nested(part).get("subject", "")))[:60]
+        return f"{_UNSAFE_NAME.sub(' ', subject).strip() or 'message'}.eml"
+    names = {"message/delivery-status": "delivery-status.txt", "text/rfc822-headers": "headers.txt"}
+    return names.get(ctype) or f"part{index}{mimetypes.guess_extension(ctype) or '.bin'}"
+
+
+def _nested(part: Message) -> Message:
+    payload = part.get_payload()
+    first = payload[0] if isinstance(payload, list) and payload else None
+    return first if isinstance(first, Message) else Message()
+
+
+def _text_of(part: Message) -> _Body:
+    payload = part.get_payload(decode=True)
+    raw = payload if isinstance(payload, bytes) else b""
+    text, warning = decode_bytes(raw, part.get_content_charset())
+    body = _Body(warnings=[warning] if warning else [])
+    if part.get_content_subtype() == "html":
+        if len(text) > MAX_HTML_CHARS:
+            body.warnings.append(f"HTML body over {MAX_HTML_CHARS} characters: the rest not read")
+        text, body.from_html = html_to_text(text), True
+    body.texts.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return body
+
+
+def _is_body_text(part: Message) -> bool:
+    if part.get_content_type() not in ("text/plain", "text/html"):
+        return False
+    return part.get_content_disposition() != "attachment" and not _filename(part, "")
+
+
+def _alternative(choices: list[_Body]) -> _Body:
+    """multipart/alternative: the plain text unless it is empty, else the HTML."""
+    filled = [c for c in choices if "".join(c.texts).strip()]
+    plain = [c for c in filled if not c.from_html]
+    return (plain or filled or choices or [_Body()])[0]
+
+
+def _collect(part: Message, depth: int = 0) -> _Body:
+    """Walk the tree: body texts in order, everything else as attachment parts."""
+    if depth > _MAX_DEPTH:
+        return _Body(warnings=[f"MIME parts nested deeper than {_MAX_DEPTH}: the rest not read"])
+    ctype = part.get_content_type()
+    if ctype.startswith("message/") and depth:
+        return _Body(parts=[(part, _default_name(part, depth))])
+    if not part.is_multipart():
+        if _is_body_text(part) or (ctype.startswith("multipart/") and not depth):
+            return _text_of(part)
+        return _Body(parts=[(part, _default_name(part, depth))])
+    subparts = [p for p in part.get_payload() if isinstance(p, Message)]
+    if ctype == "multipart/alternative":
+        return _alternative([_collect(p, depth + 1) for p in subparts])
+    body = _Body()
+    if ctype == "multipart/encrypted":
+        body.warnings.append("encrypted message: its content cannot be read")
+    for index, sub in enumerate(subparts):
+        if index and ctype in ("multipart/report", "multipart/related"):
+            body.parts.append((sub, _default_name(sub, index)))  # report data, inline images
+        else:
+            body.add(_collect(sub, depth + 1))
+    return body
+
+
+def _read_attachments(
+    parsed: ParsedMessage, body: _Body, limits: LimitsSettings, readers: Mapping[str, Reader]
+) -> None:
+    for part, default in body.parts:
+        declared = part.get_content_type()
+        sniffed = "eml" if declared == "message/rfc822" else None
+        attachment, warning = make_attachment(
+            _filename(part, default), declared, _part_bytes(part), limits, sniffed
+        )
+        if warning:
+            parsed.warnings.append(warning)
+        run_reader(attachment, limits, readers)
+        parsed.attachments.append(attachment)
+
+
+def read_eml(attachment: Attachment, limits: LimitsSettings) -> None:
+    """Built-in reader: an attached message's text is its body."""
+    body = _collect(_parse_tree(attachment.data))
+    attachment.text = tidy(body.texts)
+    attachment.warnings.extend(body.warnings)
+
+
+register_reader("eml", read_eml)
+
+
+def parse_message(
+    data: bytes,
+    limits: LimitsSettings,
+    kinds: KindRules | None = None,
+    *,
+    readers: Mapping[str, Reader] | None = None,
+) -> ParsedMessage:
+    """Read one RFC 5322 message; ParseError only when it is not a message at all.
+
+    ``kinds`` defaults to the project's rules/kinds.yaml; ``readers`` (sniffed
+    type -> reader) are used besides those registered with ``register_reader``.
+    """
+    _check_is_message(data, limits)
+    msg = _parse_tree(data)
+    parsed = _read_headers(msg)
+    body = _collect(msg)
+    parsed.body_text = _BODY_CONTROL.sub("", tidy(body.texts))
+    parsed.warnings.extend(body.warnings)
+    _split_text(parsed, kinds or default_kind_rules())
+    _read_attachments(parsed, body, limits, {**READERS, **(readers or {})})
+    return parsed
