@@ -23,6 +23,7 @@ def rules() -> ArrangementRules:
     [
         ("a shared service for both councils", "shared_service"),
         ("one shared-service team", "shared_service"),
+        ("Shared Services", "shared_service"),
         ("a shared management team", "shared_management"),
         ("a joint chief executive", "shared_management"),
         ("overseen by a joint committee", "joint_committee"),

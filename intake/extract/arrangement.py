@@ -72,7 +72,7 @@ class ArrangementRules:
 
     def __init__(self, data: ArrangementsFile) -> None:
         self._type_order = list(data.arrangement_types)
-        self._types = PhraseMatcher(data.arrangement_types)
+        self._types = PhraseMatcher(data.arrangement_types, plurals=True)
         self._statuses = PhraseMatcher(data.statuses)
         starts = sorted(data.future_start, key=len, reverse=True)
         start_words = "|".join(r"\s+".join(map(re.escape, s.split())) for s in starts)

@@ -35,6 +35,7 @@ _SEP = r"[\s\-–]+"
 _NUMBER = rf"(?:\d+|{'|'.join(NUMBER_WORDS)})"
 _N = "\x00"  # stands for the N placeholder inside the trie
 _APOSTROPHES = "'’"
+_SEEN_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _either(alternatives: list[str]) -> str:
 class PhraseMatcher:
     """Finds the phrases of a ``label -> phrases`` table in text (see module docstring)."""
 
-    def __init__(self, table: Mapping[str, Iterable[str]], *, plurals: bool = False) -> None:
+    def __init__(self, table: Mapping[Any, Iterable[str]], *, plurals: bool = False) -> None:
+        """``table`` maps labels (strings, or Literal values of the contract) to phrases."""
         self._labels: dict[tuple[bool, str], str] = {}
         forms: dict[bool, list[str]] = {True: [], False: []}
         for label, phrases in table.items():
@@ -122,6 +124,7 @@ class PhraseMatcher:
                 forms[case_sensitive].append(_trie_form(phrase, case_sensitive))
         plural = "(?:e?s)?" if plurals else ""
         self._plurals = plurals
+        self._seen: dict[tuple[bool, str], str] = {}  # matched text -> label, as a cache
         cs_word, cs_other = _trie_regex(forms[True], plural)
         ci_word, ci_other = _trie_regex(forms[False], plural)
         self._regex = re.compile(
@@ -131,6 +134,15 @@ class PhraseMatcher:
         )
 
     def _label_of(self, matched: str, case_sensitive: bool) -> str:
+        known = self._seen.get((case_sensitive, matched))
+        if known is not None:
+            return known
+        label = self._trace(matched, case_sensitive)
+        if len(self._seen) < _SEEN_LIMIT:
+            self._seen[(case_sensitive, matched)] = label
+        return label
+
+    def _trace(self, matched: str, case_sensitive: bool) -> str:
         key = _lookup_key(matched, case_sensitive)
         candidates = [key]
         if self._plurals:
