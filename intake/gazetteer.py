@@ -16,6 +16,7 @@ from pathlib import Path
 
 from intake.contract import OrgKind
 from intake.gazetteer_bodies import BodyRules
+from intake.gazetteer_context import by_status_words, choose
 from intake.gazetteer_index import Lookup, NameIndex
 from intake.gazetteer_rules import Council, load_councils
 from intake.gazetteer_text import norm_tokens
@@ -166,7 +167,8 @@ class Gazetteer:
         score, warning = 1.0, None
         if found.fuzzy_key:
             score, warning = 0.9, f"'{text}' read as a misspelling of '{found.fuzzy_key}'"
-        chosen = candidates[0] if len(candidates) == 1 else self._choose(candidates, context)
+        candidates = by_status_words(candidates, text)
+        chosen = candidates[0] if len(candidates) == 1 else choose(self, candidates, context)
         if chosen is not None:
             return [self._matched(text, chosen, score, warning, start, end)]
         currents = {self.current_code(c.code) for c in candidates}
@@ -187,38 +189,3 @@ class Gazetteer:
         return CouncilMatch(
             text, council, council.code, current, "council", score, warning, start, end
         )
-
-    def _choose(self, candidates: list[Council], context: MatchContext | None) -> Council | None:
-        """The one candidate the context points to, or None."""
-        if context is None:
-            return None
-        if context.year is not None:
-            alive = [c for c in candidates if c.active_in(context.year)]
-            candidates = alive or candidates
-            if len(candidates) == 1:
-                return candidates[0]
-        scored = sorted(((self._affinity(c, context), c.code) for c in candidates), reverse=True)
-        best, runner_up = scored[0][0], scored[1][0]
-        return self.councils[scored[0][1]] if best > 0 and best > runner_up else None
-
-    def _affinity(self, council: Council, context: MatchContext) -> int:
-        """How strongly the context points at ``council`` (0 = not at all)."""
-        score = 0
-        sender = self.get(context.sender_code) if context.sender_code else None
-        domains = set(sender.domains) if sender else set()
-        if context.sender_email:
-            domains |= {d for c in self.councils_by_email(context.sender_email) for d in c.domains}
-        if sender is not None:
-            if council.code == sender.code:
-                score += 8
-            if sender.code in (council.county, council.code) or council.code == sender.county:
-                score += 4
-            elif council.county and council.county == sender.county:
-                score += 3
-            if council.region == sender.region:
-                score += 2
-        if domains & set(council.domains):
-            score += 6
-        if council.region in context.partner_regions:
-            score += 2
-        return score

@@ -15,7 +15,17 @@ from intake.gazetteer_rules import PARTNERS_FILE, entries, load_yaml, str_list
 from intake.gazetteer_text import norm_tokens
 
 KINDS: tuple[str, ...] = get_args(OrgKind)
-NAME_WORD = r"(?:[A-Z][\w'’.-]*|of|the|and|&|upon|on)"
+# A capitalised word of a body's place name: not a status word, not another body's ending.
+PLACE = (
+    r"(?!(?:Council|Councils|Borough|District|The|With|And|Police|Constabulary|Fire|Rescue"
+    r"|Service|Services|NHS|Trust|ICB|CCG|Authority)\b)[A-Z][\w'’.-]*"
+)
+PLACE_JOIN = rf"(?:{PLACE}|of|the|upon|on)"
+COMMISSIONER = (
+    rf"(?:Police|Police,?\s+Fire)\s+and\s+Crime\s+Commissioner\s+for\s+"
+    rf"(?:the\s+)?{PLACE}(?:\s+{PLACE_JOIN})*"
+)
+NHS_NAME = rf"NHS\s+{PLACE}(?:\s+{PLACE})*"
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,11 @@ class BodyRules:
         return section
 
     def _patterns(self, data: dict[str, Any]) -> list[tuple[OrgKind, re.Pattern[str]]]:
+        section = self._section(data, "kind_patterns")
         out = []
-        for kind, _, line in entries(self._section(data, "kind_patterns")):
+        for kind, _, line in entries(section):
             where = f"{PARTNERS_FILE}:{line}"
-            patterns = self._section(data, "kind_patterns")
-            for pattern in str_list(patterns, kind, PARTNERS_FILE):
+            for pattern in str_list(section, kind, PARTNERS_FILE):
                 out.append((_kind(kind, where), _compile(pattern, where)))
         return out
 
@@ -74,25 +84,24 @@ class BodyRules:
         }
 
     def _span_re(self, data: dict[str, Any]) -> list[tuple[OrgKind, re.Pattern[str]]]:
-        endings = self._section(data, "body_endings")
+        """Patterns that find bodies in text: '<Place words> <ending>', 'NHS <Name>', ..."""
+        section = self._section(data, "body_endings")
         out = []
-        for kind, _, line in entries(endings):
+        for kind, _, line in entries(section):
             where = f"{PARTNERS_FILE}:{line}"
-            words = sorted(str_list(endings, kind, PARTNERS_FILE), key=len, reverse=True)
+            words = sorted(str_list(section, kind, PARTNERS_FILE), key=len, reverse=True)
             ending = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-            named = rf"(?:NHS\s+)?[A-Z][\w'’.-]*(?:\s+{NAME_WORD})*?\s+(?:{ending})\b"
-            lead = r"(?:Police|Police,?\s+Fire)\s+and\s+Crime\s+Commissioner\s+for\s+"
-            commissioner = rf"{lead}[A-Z][\w'’.-]*(?:\s+(?:and|&|[A-Z][\w'’.-]*))*"
-            nhs = r"NHS\s+[A-Z][\w'’.-]*(?:\s+(?:and|&|[A-Z][\w'’.-]*))*"
-            extra = (
-                f"|{commissioner}" if kind == "police" else f"|{nhs}" if kind == "health" else ""
-            )
-            out.append((_kind(kind, where), _compile(f"(?:{named}{extra})", where, 0)))
-        names = "|".join(
-            r"\s+".join(re.escape(w) for w in name) for name in sorted(self.bodies, key=len)[::-1]
-        )
-        if names:
-            out.append(("other", _compile(rf"\b(?:{names})\b", PARTNERS_FILE)))
+            plain = rf"{PLACE}(?:\s+{PLACE_JOIN})*\s+(?:{ending})\b"
+            nhs = rf"NHS\s+{PLACE}(?:,?\s+(?:and|&|{PLACE_JOIN}))*\s+(?:{ending})\b"
+            out.append((_kind(kind, where), _compile(f"{nhs}|{plain}", where, 0)))
+        out.append(("police", _compile(COMMISSIONER, PARTNERS_FILE, 0)))
+        out.append(("health", _compile(NHS_NAME, PARTNERS_FILE, 0)))
+        names = [
+            r"[\s&]+".join(re.escape(w) if w != "and" else "(?:and|&)" for w in name)
+            for name in sorted(self.bodies, key=len, reverse=True)
+        ]
+        if names:  # the kind comes from ``classify``, which knows each name
+            out.append(("other", _compile(rf"\b(?:{'|'.join(names)})\b", PARTNERS_FILE)))
         return out
 
     def _brands(self, data: dict[str, Any], codes: set[str]) -> dict[tuple[str, ...], list[str]]:

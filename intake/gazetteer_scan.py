@@ -44,18 +44,21 @@ class _Scanner:
         self.words = [t.norm for t in self.tokens]
 
     def span_at(self, i: int) -> tuple[int, int] | None:
-        """(first, end) token indexes of a council name starting at ``i``, or None."""
+        """(first, end) token indexes of a council name starting at ``i``, or None.
+
+        The longer of a name read from ``i`` and one read after a status phrase
+        ('London Borough of', 'LB') wins.
+        """
         length = self.index.trie.longest(self.words, i)
-        first = i
+        skip = self.index.status.prefix_length(self.words, i)
+        if skip:
+            after_prefix = self.index.trie.longest(self.words, i + skip)
+            if after_prefix and skip + after_prefix > length:
+                length = skip + after_prefix
         if not length:
-            skip = self.index.status.prefix_length(self.words, i)
-            length = self.index.trie.longest(self.words, i + skip) if skip else 0
-            if not length:
-                return None
-            length += skip
-        end = first + length
-        end += self.index.status.suffix_length(self.words, end)
-        return first, end
+            return None
+        end = i + length
+        return i, end + self.index.status.suffix_length(self.words, end)
 
     def plausible(self, first: int, end: int, key_end: int) -> bool:
         """Whether a reader would take these words for a name (strict scans only)."""
@@ -121,6 +124,8 @@ def scan(
             i += 1
             continue
         first, end = span
+        if scanner.words[first] == "the" and end - first > 1:  # 'the London Borough of ...'
+            first += 1
         key_end = _key_end(scanner, first, end)
         if not scanner.plausible(first, end, key_end):
             i += 1
