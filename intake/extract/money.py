@@ -41,7 +41,7 @@ _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _MULT = r"thousand|million|billion|mil|mn|bn|[kmb]"
 _CUR_AFTER = r"pounds?|gbp|sterling|quid"
 _NUMERIC = (
-    rf"(?<![\w.,/£])(?:(?P<pre>£|gbp)\s?)?(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT})(?![a-z]))?"
+    rf"(?:(?=£)|(?<![\w.,/£]))(?:(?P<pre>£|gbp)\s?)?(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT})(?![a-z]))?"
     rf"(?:\s?(?P<post>{_CUR_AFTER})(?![a-z]))?(?!\d|/\d|\s?%|\s?per\s?cent)"
 )
 _WORDS = (
