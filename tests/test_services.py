@@ -82,6 +82,7 @@ def test_classify_prose(taxonomy: ServiceTaxonomy, text: str, expected: list[str
         ("Planning", ["planning"]),
         ("Bereavement services", ["other"]),
         ("", []),
+        (" - ", []),
     ],
 )
 def test_classify_value(taxonomy: ServiceTaxonomy, value: str, expected: list[str]) -> None:

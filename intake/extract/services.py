@@ -238,6 +238,6 @@ class ServiceTaxonomy:
         matcher = self._values if fallback_other else self._prose
         slugs = [s for label in matcher.labels(text) for s in self._slugs_of[label]]
         found = list(dict.fromkeys(slugs))
-        if not found and fallback_other and text.strip():
+        if not found and fallback_other and re.search(r"[^\W\d_]", text):
             return ["other"]
         return found
