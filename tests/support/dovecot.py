@@ -1,0 +1,281 @@
+"""A private Dovecot IMAP server for tests, on a free port of 127.0.0.1.
+
+Each ``DovecotServer`` writes its own config, users file and mail folder into a
+temporary directory and runs ``dovecot -c CONFIG``; ``stop()`` runs ``doveadm -c
+CONFIG stop``. The settings follow /work/shared/specs/test-services.md: login and
+internal processes run as the unprivileged ``dovenull``/``dovecot`` users and the
+mail folder belongs to ``dovecot``, which is what lets it run as root.
+
+``DovecotServer(tls=True)`` also serves IMAPS with a self-signed certificate made
+at start, and requires TLS (IMAPS or STARTTLS) before login.
+"""
+
+import itertools
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from intake.config import ImapSettings
+
+DOVECOT = "/usr/sbin/dovecot"
+DOVEADM = "/usr/bin/doveadm"
+INSTALL_HINT = "apt-get install dovecot-imapd"
+START_TIMEOUT_SECONDS = 10.0
+APPENDUID = re.compile(rb"\[APPENDUID \d+ ([\d:,]+)\]")
+
+CONFIG_TEMPLATE = """\
+instance_name = {instance}
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+listen = 127.0.0.1
+protocols = imap
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_uid = dovecot
+mail_gid = dovecot
+first_valid_uid = 100
+mail_location = maildir:{root}/mail/%u
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+{ssl}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={root}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = {imaps_port}
+  }}
+}}
+"""
+
+SSL_OFF = "ssl = no"
+SSL_REQUIRED = "ssl = required\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    """One user of a test server: what a client needs to log in."""
+
+    username: str
+    password: str
+    host: str
+    port: int
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def unverified_ssl_context() -> ssl.SSLContext:
+    """A client context that accepts the server's self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class DovecotServer:
+    """A running Dovecot instance with its own users, mail and log."""
+
+    def __init__(self, tls: bool = False) -> None:
+        self.tls = tls
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.imaps_port = 0
+        self.root = Path()
+        self.config = Path()
+        self._user_numbers = itertools.count(1)
+
+    def start(self) -> None:
+        if not Path(DOVECOT).exists():
+            raise RuntimeError(f"{DOVECOT} is missing: {INSTALL_HINT}")
+        self.root = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
+        self.root.chmod(0o755)  # the dovecot user must reach mail/ below it
+        (self.root / "mail").mkdir()
+        shutil.chown(self.root / "mail", "dovecot", "dovecot")
+        (self.root / "users").write_text("")
+        self.port = free_port()
+        self.imaps_port = free_port() if self.tls else 0
+        if self.tls:
+            self._make_certificate()
+        self.config = self.root / "dovecot.conf"
+        self.config.write_text(self._config_text())
+        self._start_daemon()
+        self._wait_until_listening(self.imaps_port if self.tls else self.port)
+
+    def stop(self) -> None:
+        if self.config.is_file():
+            subprocess.run(
+                [DOVEADM, "-c", str(self.config), "stop"], capture_output=True, check=False
+            )
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def add_user(self) -> ImapAccount:
+        """A new user with an empty mailbox (Dovecot re-reads the changed users file)."""
+        username = f"user{next(self._user_numbers)}"
+        password = secrets.token_hex(8)
+        with (self.root / "users").open("a") as users:
+            users.write(f"{username}:{{PLAIN}}{password}\n")
+        return ImapAccount(username, password, self.host, self.port)
+
+    def client(self, account: ImapAccount) -> IMAPClient:
+        """A logged-in client (IMAPS on a TLS server, plain IMAP otherwise)."""
+        if self.tls:
+            client = IMAPClient(
+                self.host, self.imaps_port, ssl=True, ssl_context=unverified_ssl_context()
+            )
+        else:
+            client = IMAPClient(self.host, self.port, ssl=False, timeout=10)
+        client.login(account.username, account.password)
+        return client
+
+    def append(self, account: ImapAccount, data: bytes, folder: str = "INBOX") -> int:
+        """Deliver one message; returns its UID."""
+        return self.append_many(account, [data], folder)[0]
+
+    def append_many(
+        self, account: ImapAccount, messages: list[bytes], folder: str = "INBOX"
+    ) -> list[int]:
+        """Deliver messages over one connection (MULTIAPPEND); returns their UIDs in order."""
+        with self.client(account) as client:
+            if folder != "INBOX" and not client.folder_exists(folder):
+                client.create_folder(folder)
+            _status, lines = client.multiappend(folder, messages)
+        return _appended_uids(lines[-1])
+
+    def set_uidvalidity(self, account: ImapAccount, folder: str, uidvalidity: int) -> None:
+        """Give ``folder`` a new UIDVALIDITY, as a server does after rebuilding it."""
+        self._run(
+            DOVEADM, "-c", str(self.config), "mailbox", "update", "-u", account.username,
+            "--uid-validity", str(uidvalidity), folder,
+        )  # fmt: skip
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _config_text(self) -> str:
+        ssl_lines = SSL_REQUIRED if self.tls else SSL_OFF
+        return CONFIG_TEMPLATE.format(
+            instance=f"intake-test-{self.port}",
+            root=self.root,
+            port=self.port,
+            imaps_port=self.imaps_port,
+            ssl=ssl_lines.format(root=self.root),
+        )
+
+    def _make_certificate(self) -> None:
+        self._run(
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(self.root / "key.pem"), "-out", str(self.root / "cert.pem"),
+        )  # fmt: skip
+
+    def _start_daemon(self) -> None:
+        # The daemon keeps whatever stdout/stderr it inherits open: give it a file,
+        # not a pipe, or reading the pipe would wait for the server to exit.
+        with (self.root / "start.log").open("w") as out:
+            done = subprocess.run(
+                [DOVECOT, "-c", str(self.config)], stdout=out, stderr=out, check=False
+            )
+        if done.returncode != 0:
+            start_log = (self.root / "start.log").read_text(errors="replace")
+            raise RuntimeError(f"dovecot did not start: {start_log}\n{self.log()}")
+
+    def _run(self, *command: str) -> None:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(command[:2])} failed: {done.stderr.strip()}\n{self.log()}"
+            )
+
+    def _wait_until_listening(self, port: int) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((self.host, port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"dovecot did not listen on {port}:\n{self.log()}")
+
+
+def _appended_uids(response: bytes) -> list[int]:
+    """UIDs from an APPENDUID response code, e.g. ``[APPENDUID 17 4:6]`` -> [4, 5, 6]."""
+    found = APPENDUID.search(response)
+    if found is None:
+        raise RuntimeError(f"no APPENDUID in {response!r}")
+    uids: list[int] = []
+    for part in found.group(1).decode().split(","):
+        first, _, last = part.partition(":")
+        uids.extend(range(int(first), int(last or first) + 1))
+    return uids
+
+
+def _started(tls: bool) -> DovecotServer:
+    if not Path(DOVECOT).exists():
+        pytest.fail(f"Dovecot is needed for the IMAP tests: {INSTALL_HINT}", pytrace=False)
+    server = DovecotServer(tls=tls)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[DovecotServer]:
+    """One plain-IMAP Dovecot for the whole test session."""
+    server = _started(tls=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls_server() -> Iterator[DovecotServer]:
+    """A Dovecot requiring TLS: IMAPS on ``imaps_port``, STARTTLS on ``port``."""
+    server = _started(tls=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_account(dovecot_server: DovecotServer) -> ImapAccount:
+    """A fresh user, so an empty INBOX."""
+    return dovecot_server.add_user()
+
+
+@pytest.fixture
+def imap_settings(imap_account: ImapAccount) -> ImapSettings:
+    """ImapSettings for ``imap_account`` over plain IMAP (the test server has no TLS)."""
+    return ImapSettings(
+        host=imap_account.host,
+        port=imap_account.port,
+        security="plain",
+        username=imap_account.username,
+        password=imap_account.password,
+        timeout_seconds=10,
+    )
