@@ -110,6 +110,18 @@ def test_parse_amount(text: str, expected: int | None) -> None:
             "The service started in 2014 and saved £1.2m a year",
             [(1_200_000, "annual", "achieved", None)],
         ),
+        ("Staff costs reduced by £85,000 a year", [(85_000, "annual", "achieved", None)]),
+        (
+            "We anticipate savings of between £100k and £150k in 2025/26.",
+            [(100_000, "annual", "expected", "2025/26")],
+        ),
+        (
+            "Total savings to date are £2.4m against a target of £3m.",
+            [
+                (2_400_000, "cumulative", "achieved", None),
+                (3_000_000, "cumulative", "expected", None),
+            ],
+        ),
         ("£1.2m a year", []),
         ("a £2m contract", []),
         ("The council has 120,000 residents and a £40m budget.", []),

@@ -56,7 +56,10 @@ _FIGURE = re.compile(rf"{_WORDED}|{_NUMERIC}", re.IGNORECASE)
 _NUMERIC_FIGURE = re.compile(_NUMERIC, re.IGNORECASE)  # 3x faster when no word figure is possible
 _WORDED_HINT = re.compile(r"thousand|million|billion", re.IGNORECASE)
 _RANGE_GAP = re.compile(r"\s*(?:-|–|to)\s*", re.IGNORECASE)
-_BOUNDARY = re.compile(r"[,;\n]|\b(?:and|but|while|whereas|plus|with)\b", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)  # "between £100k and £150k"
+_BOUNDARY = re.compile(
+    r"[,;\n]|\b(?:and|but|while|whereas|plus|with|against|versus|compared)\b", re.IGNORECASE
+)
 _CLAUSE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _BARE_AFTER_CUE = 25  # characters allowed between a saving word and a bare number
@@ -134,6 +137,13 @@ def _looks_like_other_number(figure: Figure, text: str) -> bool:
     return is_year or digits.startswith("0") or figure.amount < 1000
 
 
+def _is_range(text: str, low: Figure, high: Figure) -> bool:
+    gap = text[low.end : high.start]
+    if _RANGE_GAP.fullmatch(gap):
+        return True
+    return gap.strip().lower() == "and" and _BETWEEN.search(text[: low.start]) is not None
+
+
 def find_figures(text: str) -> Iterator[Figure]:
     """Every money-like figure in ``text``; a range counts once, at its lower figure."""
     previous: Figure | None = None
@@ -141,7 +151,7 @@ def find_figures(text: str) -> Iterator[Figure]:
     for m in regex.finditer(text):
         figure = _figure(m)
         is_money = figure.marked or figure.scaled
-        if previous and is_money and _RANGE_GAP.fullmatch(text[previous.end : figure.start]):
+        if previous and is_money and _is_range(text, previous, figure):
             power = previous.power or figure.power  # "£300-400k" is £300k to £400k
             marked = previous.marked or figure.marked
             previous = Figure(previous.start, figure.end, previous.value, power, marked)
