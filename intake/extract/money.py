@@ -26,8 +26,9 @@ from intake.contract import Basis, Period, Saving
 from intake.extract.dates import figure_year_label
 from intake.extract.services import PhraseMatcher
 
-_MULTIPLIERS = {"thousand": 3, "k": 3, "million": 6, "mil": 6, "mn": 6, "m": 6}
-_MULTIPLIERS |= {"billion": 9, "bn": 9, "b": 9}
+_MULTIPLIERS = {
+    "thousand": 3, "k": 3, "million": 6, "mil": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
+}  # fmt: skip
 _WORD_VALUES = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -212,12 +213,10 @@ def _has_cue(text: str, wording: SavingsWording) -> bool:
     return any(hit.label == "saving" for hit in wording.cues.finditer(text))
 
 
-def _bare_allowed(figure: Figure, ctx: _Context, text: str, wording: SavingsWording) -> bool:
+def _bare_allowed(figure: Figure, ctx: _Context, wording: SavingsWording) -> bool:
     """A figure without £ counts when scaled ("1.2 million") or right after a saving word."""
     if figure.marked or figure.scaled:
         return True
-    if _looks_like_other_number(figure, text):
-        return False
     cue = wording.cues.last(ctx.before)
     tail = ctx.before[cue.end :] if cue else ""
     return bool(cue and cue.label == "saving" and len(tail) <= _BARE_AFTER_CUE)
@@ -252,7 +251,7 @@ def _clause_savings(
     if not figures:
         return
     for figure, ctx in zip(figures, _contexts(clause, figures), strict=True):
-        if figure.amount <= 0 or not _bare_allowed(figure, ctx, clause, wording):
+        if figure.amount <= 0 or not _bare_allowed(figure, ctx, wording):
             continue
         if _vetoed(ctx, wording):
             continue
