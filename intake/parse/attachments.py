@@ -44,7 +44,11 @@ def register_reader(sniffed_type: str, func: Reader) -> None:
 
 
 def format_mb(size: int) -> str:
-    return f"{round(size / 1_000_000, 1):g} MB"
+    """A size as people read it: '40 MB', '1.5 MB', '120 KB', '15 bytes'."""
+    for unit, scale in (("MB", 1_000_000), ("KB", 1_000)):
+        if size >= scale:
+            return f"{round(size / scale, 1):g} {unit}"
+    return f"{size} bytes"
 
 
 def _zip_type(data: bytes, extension: str) -> str:
@@ -106,6 +110,12 @@ def looks_like_eml(text: str) -> bool:
     return len(known) >= 2 and ("from" in known or "received" in known)
 
 
+def _is_label(cell: str) -> bool:
+    """A column heading: short, a few words, not the end of a sentence."""
+    cell = cell.strip()
+    return bool(cell) and len(cell) <= 60 and len(cell.split()) <= 6 and cell[-1] not in ".!?"
+
+
 def looks_like_csv(text: str) -> bool:
     """At least two rows of the same two-plus columns under a header of short labels."""
     lines = [line for line in text.splitlines()[: _CSV_SAMPLE_ROWS + 1] if line.strip()]
@@ -119,7 +129,7 @@ def looks_like_csv(text: str) -> bool:
     except csv.Error:
         return False
     header = rows[0]
-    if len(header) < 2 or any(not cell.strip() or len(cell) > 60 for cell in header):
+    if len(header) < 2 or not all(_is_label(cell) for cell in header):
         return False
     return all(len(row) == len(header) for row in rows[1:])
 

@@ -45,7 +45,7 @@ from intake.parse.attachments import (
     run_reader,
 )
 from intake.parse.html import MAX_HTML_CHARS, html_to_text
-from intake.parse.quotes import find_forward, split_reply, tidy
+from intake.parse.quotes import find_forward, sender_text, split_reply, tidy
 
 _HEAD_SCAN = 65536
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
@@ -55,10 +55,10 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _SIMPLE_ADDRESS = re.compile(r'\s*([^"<>,;:@()\\]*?)\s*<([^<>@\s",;]+@[^<>@\s",;]+)>\s*')
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_WESTERN = ("ascii", "cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman", "cp850")
+_READ_AS_CP1252 = ("ascii", "iso8859-1")  # codecs.lookup names
+_WESTERN = ("ascii", "cp1252", "iso8859-1", "iso8859-15", "mac-roman", "cp850")
 _NOT_TEXT_CODECS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
 _CHARSET_ALIASES = {"ks_c_5601-1987": "cp949", "iso-8859-8-i": "iso-8859-8", "x-sjis": "shift_jis"}
-_LATIN_1 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii"}
 _DETECT_MIN_NON_ASCII = 32
 _ASCII_BYTES = bytes(range(128))
 _MAX_DEPTH = 30
@@ -70,32 +70,37 @@ def _codec(charset: str | None) -> str | None:
     """A usable text codec for a declared charset, or None."""
     name = (charset or "").strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
-    if name in _LATIN_1:
-        return "cp1252"  # as every browser does: cp1252 is latin-1 plus the 0x80-0x9f letters
     try:
         info = codecs.lookup(name)
     except (LookupError, ValueError):
         return None
-    text_codec = getattr(info, "_is_text_encoding", True)
-    return info.name if text_codec and info.name not in _NOT_TEXT_CODECS else None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT_CODECS:
+        return None
+    return "cp1252" if info.name in _READ_AS_CP1252 else info.name
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, str | None]:
-    """(text, warning): ``data`` decoded by the declared charset, else the best guess."""
+    """(text, warning): ``data`` decoded, never failing, by the declared charset when
+    it fits, else UTF-8, else a guess; the warning says when the declaration was wrong.
+
+    ASCII and latin-1 declarations are read as cp1252 (as browsers do), after UTF-8:
+    valid UTF-8 with non-ASCII bytes is UTF-8 whatever the label says.
+    """
+    if data.isascii():
+        return data.decode("ascii"), None
     declared = _codec(charset)
-    if declared:
+    tries = ["utf-8", "cp1252"] if declared == "cp1252" else [declared or "utf-8", "utf-8"]
+    for codec in tries:
         try:
-            return data.decode(declared), None
+            text, used = data.decode(codec), codec
+            break
         except UnicodeDecodeError:
-            pass
-    try:
-        text, used = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+            continue
+    else:
         text, used = _guess(data)
-    if charset and declared != "cp1252" and used == "utf-8" and declared is not None:
-        return text, None
-    warning = f"text declared as {charset} is not: read as {used}" if charset else None
-    return text, warning if (charset and used != declared) else None
+    if charset and used != declared and not (used == "cp1252" and declared == "cp1252"):
+        return text, f"text declared as {charset} is not: read as {used}"
+    return text, None
 
 
 def _guess(data: bytes) -> tuple[str, str]:
@@ -103,7 +108,7 @@ def _guess(data: bytes) -> tuple[str, str]:
     non_ascii = len(data[:_HEAD_SCAN].translate(None, _ASCII_BYTES))
     if non_ascii >= _DETECT_MIN_NON_ASCII:
         best = from_bytes(data[:_HEAD_SCAN]).best()
-        if best is not None and best.encoding not in _WESTERN:
+        if best is not None and codecs.lookup(best.encoding).name not in _WESTERN:
             return data.decode(best.encoding, "replace"), best.encoding
     try:
         return data.decode("cp1252"), "cp1252"
@@ -165,11 +170,11 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
             found = getaddresses([unfolded])
         except (ValueError, IndexError):
             found = []
-        for name, address in found:
-            if "@" in address:
-                pairs.append((decode_header_value(name), address.strip().lower()))
-        if not any("@" in a for _, a in found) and _EMAIL.search(unfolded):
-            pairs.append(("", _EMAIL.search(unfolded).group(0).lower()))  # type: ignore[union-attr]
+        valid = [(n, a.strip()) for n, a in found if _EMAIL.fullmatch(a.strip())]
+        pairs += [(decode_header_value(name), address.lower()) for name, address in valid]
+        bare = None if valid else _EMAIL.search(unfolded)
+        if bare:
+            pairs.append(("", bare.group(0).lower()))
     return pairs
 
 
@@ -401,7 +406,29 @@ def read_eml(attachment: Attachment, limits: LimitsSettings) -> None:
     attachment.warnings.extend(body.warnings)
 
 
+def read_text(attachment: Attachment, limits: LimitsSettings) -> None:
+    """Built-in reader for text and HTML attachments."""
+    text, warning = decode_bytes(attachment.data)
+    attachment.text = html_to_text(text) if attachment.sniffed_type == "html" else text
+    attachment.warnings.extend([warning] if warning else [])
+
+
 register_reader("eml", read_eml)
+register_reader("text", read_text)
+register_reader("html", read_text)
+
+
+def _forwarded_as_attachment(parsed: ParsedMessage, rules: KindRules) -> str | None:
+    """The author of a message forwarded as an attached .eml (Outlook's 'forward as attachment')."""
+    if not rules.forwards.subject_prefix.match(parsed.subject.strip()):
+        return None
+    for attachment in parsed.attachments:
+        if attachment.sniffed_type == "eml" and attachment.data:
+            head = BytesParser(policy=compat32).parsebytes(attachment.data, headersonly=True)
+            senders = _addresses(head.get_all("from", []))
+            if senders:
+                return sender_text(f"{senders[0][0]} <{senders[0][1]}>")
+    return None
 
 
 def parse_message(
@@ -422,6 +449,9 @@ def parse_message(
     body = _collect(msg)
     parsed.body_text = _BODY_CONTROL.sub("", tidy(body.texts))
     parsed.warnings.extend(body.warnings)
-    _split_text(parsed, kinds or default_kind_rules())
+    rules = kinds or default_kind_rules()
+    _split_text(parsed, rules)
     _read_attachments(parsed, body, limits, {**READERS, **(readers or {})})
+    if parsed.forwarded_from is None:
+        parsed.forwarded_from = _forwarded_as_attachment(parsed, rules)
     return parsed

@@ -176,7 +176,7 @@ def split_reply(text: str, rules: KindRules) -> tuple[str, str, str]:
     return body, tidy(quoted), signature
 
 
-def _sender_of(value: str) -> str | None:
+def sender_text(value: str) -> str | None:
     """'Name <address>' from a From line as mailers write it (also '[mailto:...]')."""
     found = _EMAIL.search(value)
     if not found:
@@ -201,7 +201,7 @@ def _header_block(lines: list[str], i: int, rules: QuoteRules) -> tuple[str | No
         line = lines[end].strip().lstrip("> ")
         found = rules.from_line.fullmatch(line)
         if found and sender is None:
-            sender = _sender_of(found.group(1) or "")
+            sender = sender_text(found.group(1) or "")
         elif end == i and not rules.any_label_line.fullmatch(line):
             break  # not a header block at all
         end += 1
