@@ -53,7 +53,7 @@ auth_failure_delay = 0
 {ssl}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN {root}/users
+  args = scheme=PLAIN {root}/users/%u
 }}
 userdb {{
   driver = static
@@ -118,7 +118,7 @@ class DovecotServer:
         self.root.chmod(0o755)  # the dovecot user must reach mail/ below it
         (self.root / "mail").mkdir()
         shutil.chown(self.root / "mail", "dovecot", "dovecot")
-        (self.root / "users").write_text("")
+        (self.root / "users").mkdir()
         self.port = free_port()
         self.imaps_port = free_port() if self.tls else 0
         if self.tls:
@@ -136,11 +136,16 @@ class DovecotServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def add_user(self) -> ImapAccount:
-        """A new user with an empty mailbox (Dovecot re-reads the changed users file)."""
+        """A new user with an empty mailbox.
+
+        Each user gets a passwd-file of its own (``users/%u``): Dovecot checks a
+        known passwd-file for changes at most once a second, so a user appended to
+        one shared file could be refused for up to a second; a new file is read
+        at the user's first login.
+        """
         username = f"user{next(self._user_numbers)}"
         password = secrets.token_hex(8)
-        with (self.root / "users").open("a") as users:
-            users.write(f"{username}:{{PLAIN}}{password}\n")
+        (self.root / "users" / username).write_text(f"{username}:{{PLAIN}}{password}\n")
         return ImapAccount(username, password, self.host, self.port)
 
     def client(self, account: ImapAccount) -> IMAPClient:
