@@ -12,7 +12,7 @@ from typing import Any, get_args
 from intake.contract import OrgKind
 from intake.errors import RulesError
 from intake.gazetteer_rules import PARTNERS_FILE, entries, load_yaml, str_list
-from intake.gazetteer_text import norm_tokens
+from intake.gazetteer_text import TextTokens, TokenTrie, norm_tokens
 
 KINDS: tuple[str, ...] = get_args(OrgKind)
 # A capitalised word of a body's place name: not a status word, not another body's ending.
@@ -38,6 +38,15 @@ class BodySpan:
     end: int
 
 
+@dataclass(frozen=True)
+class SpanPattern:
+    """A pattern that finds bodies of one kind, and the words that must occur for it to match."""
+
+    kind: OrgKind
+    pattern: re.Pattern[str]
+    triggers: frozenset[str] | set[str]
+
+
 def _compile(pattern: str, where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     try:
         return re.compile(pattern, flags)
@@ -58,7 +67,10 @@ class BodyRules:
         data = load_yaml(rules_dir, PARTNERS_FILE)
         self.patterns = self._patterns(data)
         self.bodies = self._bodies(data)
-        self.span_re = self._span_re(data)
+        self.body_trie = TokenTrie()
+        for name in self.bodies:
+            self.body_trie.add(name)
+        self.span_re: list[SpanPattern] = self._span_re(data)
         self.brands = self._brands(data, council_codes)
 
     @staticmethod
@@ -83,8 +95,11 @@ class BodyRules:
             for name, kind, line in entries(self._section(data, "bodies"))
         }
 
-    def _span_re(self, data: dict[str, Any]) -> list[tuple[OrgKind, re.Pattern[str]]]:
-        """Patterns that find bodies in text: '<Place words> <ending>', 'NHS <Name>', ..."""
+    def _span_re(self, data: dict[str, Any]) -> list[SpanPattern]:
+        """Patterns that find bodies in text: '<Place words> <ending>', 'NHS <Name>', ...
+
+        Each carries the words one of which the text must contain for it to be worth running.
+        """
         section = self._section(data, "body_endings")
         out = []
         for kind, _, line in entries(section):
@@ -93,15 +108,14 @@ class BodyRules:
             ending = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
             plain = rf"{PLACE}(?:\s+{PLACE_JOIN})*\s+(?:{ending})\b"
             nhs = rf"NHS\s+{PLACE}(?:,?\s+(?:and|&|{PLACE_JOIN}))*\s+(?:{ending})\b"
-            out.append((_kind(kind, where), _compile(f"{nhs}|{plain}", where, 0)))
-        out.append(("police", _compile(COMMISSIONER, PARTNERS_FILE, 0)))
-        out.append(("health", _compile(NHS_NAME, PARTNERS_FILE, 0)))
-        names = [
-            r"[\s&]+".join(re.escape(w) if w != "and" else "(?:and|&)" for w in name)
-            for name in sorted(self.bodies, key=len, reverse=True)
-        ]
-        if names:  # the kind comes from ``classify``, which knows each name
-            out.append(("other", _compile(rf"\b(?:{'|'.join(names)})\b", PARTNERS_FILE)))
+            triggers = frozenset(norm_tokens(w)[0] for w in words)
+            out.append(
+                SpanPattern(_kind(kind, where), _compile(f"{nhs}|{plain}", where, 0), triggers)
+            )
+        out.append(
+            SpanPattern("police", _compile(COMMISSIONER, PARTNERS_FILE, 0), {"commissioner"})
+        )
+        out.append(SpanPattern("health", _compile(NHS_NAME, PARTNERS_FILE, 0), {"nhs"}))
         return out
 
     def _brands(self, data: dict[str, Any], codes: set[str]) -> dict[tuple[str, ...], list[str]]:
@@ -133,16 +147,37 @@ class BodyRules:
         councils = self.brands.get(norm_tokens(name))
         return list(councils) if councils else None
 
-    def find(self, text: str) -> list[BodySpan]:
-        """Every non-council body named in ``text``, longest first where they overlap."""
-        found: list[BodySpan] = []
-        for kind, pattern in self.span_re:
-            for m in pattern.finditer(text):
-                span_kind = self.classify(m.group()) or kind
-                found.append(BodySpan(m.group(), span_kind, m.start(), m.end()))
+    def find(self, text: str, tokens: TextTokens | None = None) -> list[BodySpan]:
+        """Every non-council body named in ``text``, longest first where they overlap.
+
+        ``tokens``, the text's words when the caller has them, lets patterns whose key
+        words are absent be skipped.
+        """
+        tokens = tokens if tokens is not None else TextTokens(text)
+        words = set(tokens.words)
+        found = self._named(tokens)
+        for span_pattern in self.span_re:
+            if not span_pattern.triggers & words:
+                continue
+            for m in span_pattern.pattern.finditer(text):
+                kind = self.classify(m.group()) or span_pattern.kind
+                found.append(BodySpan(m.group(), kind, m.start(), m.end()))
         found.sort(key=lambda s: (s.start, -(s.end - s.start)))
         kept: list[BodySpan] = []
         for span in found:
             if not kept or span.start >= kept[-1].end:
                 kept.append(span)
         return kept
+
+    def _named(self, tokens: TextTokens) -> list[BodySpan]:
+        """Bodies known by name ('Transport for London', 'Devon and Cornwall Police')."""
+        found, roots = [], self.body_trie.root
+        for i, word in enumerate(tokens.words):
+            if word in roots:
+                length = self.body_trie.longest(tokens.words, i)
+                if length:
+                    first, last = tokens[i], tokens[i + length - 1]
+                    name = tuple(tokens.words[i : i + length])
+                    text = tokens.text[first.start : last.end]
+                    found.append(BodySpan(text, self.bodies[name], first.start, last.end))
+        return found

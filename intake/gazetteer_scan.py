@@ -12,7 +12,7 @@ one fuzzy lookup, for typos.
 import re
 from typing import TYPE_CHECKING
 
-from intake.gazetteer_text import Token, tokenize
+from intake.gazetteer_text import TextTokens, Token, tokenize
 
 if TYPE_CHECKING:
     from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
@@ -40,8 +40,8 @@ class _Scanner:
     def __init__(self, gaz: "Gazetteer", text: str, strict: bool) -> None:
         self.gaz, self.text, self.strict = gaz, text, strict
         self.index = gaz.index
-        self.tokens = tokenize(text)
-        self.words = [t.norm for t in self.tokens]
+        self.tokens = TextTokens(text)
+        self.words = self.tokens.words
 
     def span_at(self, i: int) -> tuple[int, int] | None:
         """(first, end) token indexes of a council name starting at ``i``, or None.
@@ -64,7 +64,7 @@ class _Scanner:
         """Whether a reader would take these words for a name (strict scans only)."""
         if not self.strict:
             return True
-        span = self.tokens[first:end]
+        span = self.tokens.between(first, end)
         if not _is_capitalised(span):
             return False
         key = tuple(self.words[first:key_end])
@@ -109,17 +109,21 @@ def scan(
     """Every body named in ``text``; ``strict`` applies the reader's checks (free text)."""
     from intake.gazetteer import CouncilMatch
 
-    bodies = gaz.bodies.find(text)
-    taken = [(b.start, b.end) for b in bodies]
     scanner = _Scanner(gaz, text, strict)
+    bodies = gaz.bodies.find(text, scanner.tokens)
+    taken = [(b.start, b.end) for b in bodies]
+    blocked = _tokens_within(scanner.tokens, taken)
     found: list[tuple[CouncilMatch, bool]] = [
         (CouncilMatch(b.text, None, None, None, b.kind, 1.0, None, b.start, b.end), False)
         for b in bodies
     ]
+    starts = scanner.index.trie.root.keys() | scanner.index.status.prefixes.keys()
     i = 0
     while i < len(scanner.tokens):
-        tok = scanner.tokens[i]
-        span = None if any(s <= tok.start < e for s, e in taken) else scanner.span_at(i)
+        worth_trying = scanner.words[i] in starts and not (
+            strict and scanner.tokens.first_char(i).islower()
+        )
+        span = scanner.span_at(i) if worth_trying and i not in blocked else None
         if span is None:
             i += 1
             continue
@@ -141,6 +145,19 @@ def scan(
     found += _typo_phrases(gaz, text, context, taken)
     found.sort(key=lambda pair: pair[0].start)
     return [m for n, (m, common) in enumerate(found) if not common or _in_list(text, n, found)]
+
+
+def _tokens_within(tokens: TextTokens, spans: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the tokens that start inside one of the (sorted, disjoint) spans."""
+    inside: set[int] = set()
+    n = 0
+    for start, end in spans:
+        while n < len(tokens) and tokens.start(n) < start:
+            n += 1
+        while n < len(tokens) and tokens.start(n) < end:
+            inside.add(n)
+            n += 1
+    return inside
 
 
 def _key_end(scanner: _Scanner, first: int, end: int) -> int:

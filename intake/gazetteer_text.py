@@ -7,14 +7,14 @@ apostrophes folded), so that an index lookup is one dict access.
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&", re.UNICODE)
 SPELLINGS = {"&": "and", "saint": "st", "ste": "st"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One word of a text: its normalised form and where it stands in the original."""
 
     norm: str
@@ -23,6 +23,7 @@ class Token:
     raw: str
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lower-case, drop accents and apostrophes: ``King’s`` -> ``kings``, ``Môn`` -> ``mon``."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
@@ -33,6 +34,46 @@ def fold(word: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     return [Token(fold(m.group()), m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+
+
+class TextTokens:
+    """The words of a long text: normalised words at once, ``Token``s only when asked for.
+
+    Scanning an e-mail looks at the normalised words of every position but at the
+    offsets and spelling of only a few, so those are built on demand.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.matches = list(TOKEN_RE.finditer(text))
+        cache = _FOLDED
+        self.words = [cache.get(w) or _fold_into(w) for w in (m.group() for m in self.matches)]
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def __getitem__(self, i: int) -> Token:
+        m = self.matches[i]
+        return Token(self.words[i], m.start(), m.end(), m.group())
+
+    def between(self, first: int, end: int) -> list[Token]:
+        return [self[i] for i in range(first, end)]
+
+    def start(self, i: int) -> int:
+        return self.matches[i].start()
+
+    def first_char(self, i: int) -> str:
+        return self.matches[i].group()[0]
+
+
+_FOLDED: dict[str, str] = {}
+
+
+def _fold_into(word: str) -> str:
+    if len(_FOLDED) > 100_000:  # bound the cache on endless streams of new words
+        _FOLDED.clear()
+    _FOLDED[word] = folded = fold(word)
+    return folded
 
 
 def norm_tokens(name: str) -> tuple[str, ...]:
@@ -48,12 +89,17 @@ class StatusWords:
     """
 
     def __init__(self, prefixes: list[str], suffixes: list[str]) -> None:
-        self.prefixes = sorted((norm_tokens(p) for p in prefixes), key=len, reverse=True)
+        phrases = sorted((norm_tokens(p) for p in prefixes), key=len, reverse=True)
+        self.prefixes: dict[str, list[tuple[str, ...]]] = {}  # first word -> phrases, longest first
+        for phrase in phrases:
+            self.prefixes.setdefault(phrase[0], []).append(phrase)
         self.suffixes = frozenset(fold(s) for s in suffixes)
 
     def prefix_length(self, tokens: tuple[str, ...] | list[str], at: int = 0) -> int:
         """Length of the longest status phrase starting at ``tokens[at]`` (0 when none)."""
-        for phrase in self.prefixes:
+        if at >= len(tokens):
+            return 0
+        for phrase in self.prefixes.get(tokens[at], ()):
             if tuple(tokens[at : at + len(phrase)]) == phrase:
                 return len(phrase)
         return 0
