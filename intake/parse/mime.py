@@ -269,10 +269,15 @@ def _split_text(parsed: ParsedMessage, rules: KindRules) -> None:
 
 
 def _parse_tree(data: bytes) -> Message:
+    """The MIME tree; a tree nested too deeply for the parser keeps its headers only,
+    and its body is then read as plain text (see ``_collect``)."""
+    parser = BytesParser(policy=compat32)
     try:
-        return BytesParser(policy=compat32).parsebytes(data)
-    except (RecursionError, ValueError, TypeError, LookupError) as e:
-        raise ParseError(f"not readable as MIME: {type(e).__name__}") from e
+        return parser.parsebytes(data)
+    except RecursionError:
+        return parser.parsebytes(data, headersonly=True)
+    except (ValueError, TypeError, LookupError) as e:
+        raise ParseError(f"not readable as MIME: {type(e).__name__}: {e}") from e
 
 
 @dataclass
@@ -367,8 +372,12 @@ def _collect(part: Message, depth: int = 0) -> _Body:
     if ctype.startswith("message/") and depth:
         return _Body(parts=[(part, _default_name(part, depth))])
     if not part.is_multipart():
-        if _is_body_text(part) or (ctype.startswith("multipart/") and not depth):
+        if _is_body_text(part):
             return _text_of(part)
+        if not depth and ctype.startswith(("multipart/", "message/")):
+            body = _text_of(part)
+            body.warnings.append(f"{ctype} whose parts cannot be read: read as plain text")
+            return body
         return _Body(parts=[(part, _default_name(part, depth))])
     subparts = [p for p in part.get_payload() if isinstance(p, Message)]
     if ctype == "multipart/alternative":
