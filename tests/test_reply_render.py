@@ -85,6 +85,13 @@ def test_every_kind_has_both_templates() -> None:
     assert names == {f"{kind}.{part}.j2" for kind in KINDS for part in ("txt", "html")}
 
 
+def test_a_missing_template_fails_at_start(tmp_path: Path) -> None:
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "email" / "duplicate.html.j2").unlink()
+    with pytest.raises(jinja2.TemplateNotFound, match="duplicate"):
+        ReplyRenderer(tmp_path, RULES)
+
+
 def test_undefined_variables_fail_loudly(renderer: ReplyRenderer) -> None:
     assert renderer.env.undefined is jinja2.StrictUndefined
     with pytest.raises(jinja2.UndefinedError):

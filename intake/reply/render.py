@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from intake.contract import SERVICE_AREAS, MissingField, Saving, SubmissionEntry
 from intake.errors import RulesError
-from intake.reply import MissingItem, RenderedReply, ReplyContext
+from intake.reply import MissingItem, RenderedReply, ReplyContext, ReplyKind
 
 RULES_FILE = "replies.yaml"
 TEMPLATE_FOLDER = "email"
@@ -123,6 +123,9 @@ class ReplyRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        for kind in get_args(ReplyKind):  # a missing or broken template fails at start
+            for part in ("txt", "html"):
+                self.env.get_template(f"{kind}.{part}.j2")
         prefixes = "|".join(re.escape(p) for p in self.rules.subject.already_reply)
         # "Re:", "RE[2]:", "Re :" and runs of them, at the start only.
         self._reply_prefix = re.compile(rf"^(?:(?:{prefixes})\s*(?:\[\d+\])?\s*:\s*)+", re.I)
