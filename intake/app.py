@@ -21,7 +21,6 @@ from intake.reply.outbox import Outbox, SendReport
 from intake.reply.render import ReplyRenderer
 from intake.reply.transport import Transport, open_transport
 from intake.rules import Rules
-from intake.validate import ValidationRules
 
 
 @dataclass
@@ -55,7 +54,7 @@ class App:
             parse=lambda data: parse_message(data, limits, kinds),
             extract=self.extractor.extract,
             automated_reason=lambda parsed: automated_reason(parsed, kinds, our_address),
-            validation=ValidationRules.load(self.settings.rules_dir),
+            validation=self.rules.validation,
         )
 
     @cached_property
@@ -78,4 +77,5 @@ class App:
         return poll_once(mailbox or self.mailbox(), self.ledger, self.pipeline, self.engine)
 
     def send(self) -> SendReport:
-        return self.outbox.send_due(self.transport(), self.instance)
+        with self.transport() as transport:
+            return self.outbox.send_due(transport, self.instance)

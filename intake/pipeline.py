@@ -40,7 +40,7 @@ class Stages:
 
 
 class Outcome(BaseModel):
-    message: int
+    ledger_id: int
     uid: int | None
     message_id: str | None
     state: str
@@ -72,7 +72,7 @@ class Pipeline:
         except ParseError as e:
             outcome = self._set_failed(message_row_id, "quarantined", str(e), started)
         except Exception as e:  # one message never stops the batch
-            log.exception("message failed", extra={"message": message_row_id})
+            log.exception("message failed", extra={"ledger_id": message_row_id})
             reason = f"{type(e).__name__}: {e}"
             outcome = self._set_failed(message_row_id, "failed", reason, started)
         if outcome is not None:
@@ -124,7 +124,7 @@ class Pipeline:
                               detail={"kind": result.kind, "reply": decision.reason}))
             session.commit()
             return Outcome(
-                message=message_row_id, uid=row.uid, message_id=row.message_id,
+                ledger_id=message_row_id, uid=row.uid, message_id=row.message_id,
                 state="processed", kind=result.kind,
                 references=[s.reference for s in saved if s.reference],
                 reply=decision.kind, reason=decision.reason,
@@ -144,7 +144,7 @@ class Pipeline:
             session.add(Event(actor="pipeline", action=state, message_id=row.id,
                               detail={"reason": reason[:4000]}))
             session.commit()
-            return Outcome(message=message_row_id, uid=row.uid, message_id=row.message_id,
+            return Outcome(ledger_id=message_row_id, uid=row.uid, message_id=row.message_id,
                            state=state, reason=reason,
                            seconds=round(time.perf_counter() - started, 4))
 

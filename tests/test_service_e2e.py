@@ -1,0 +1,74 @@
+"""The whole service against a real Dovecot, a real SMTP server, SQLite and PostgreSQL."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from tests.support.dovecot import DovecotServer, ImapAccount
+from tests.support.mail import broken_email, submission_email
+from tests.support.service import Store, run_cli, write_config
+from tests.support.smtp import SmtpTestServer
+
+
+def test_three_emails_become_submissions_with_one_reply_each(
+    tmp_path: Path,
+    db_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
+    smtp_server: SmtpTestServer,
+) -> None:
+    """GIVEN three submissions in the mailbox WHEN polled twice THEN three records, three replies."""
+    sent = [submission_email(i, complete=i != 1) for i in range(3)]
+    dovecot_server.append_many(imap_account, sent)
+    config = write_config(tmp_path, db_url=db_url, imap=imap_account, smtp=smtp_server)
+
+    first = run_cli(config, "poll", "--once")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert (report["new"], report["processed"], report["replies_sent"]) == (3, 3, 3)
+
+    store = Store(db_url)
+    assert (store.messages("processed"), store.submissions(), store.replies("sent")) == (3, 3, 3)
+    assert len(smtp_server.messages) == 3
+    originals = {m.split(b"Message-ID: ")[1].split(b"\n")[0].strip().decode() for m in sent}
+    for reply in smtp_server.messages:
+        assert reply["Auto-Submitted"] == "auto-replied"
+        assert reply["In-Reply-To"] in originals
+        assert reply["In-Reply-To"] in reply["References"]
+        assert "[SS-" in reply["Subject"]
+        assert reply.get_body(("plain",)) is not None and reply.get_body(("html",)) is not None
+    kinds = Counter(
+        "missing" in str(r.get_body(("plain",)).get_content()).lower() for r in smtp_server.messages
+    )
+    assert kinds[True] >= 1  # the incomplete one was asked for what it lacks
+
+    second = run_cli(config, "poll", "--once")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["new"] == 0
+    assert (store.messages(), store.submissions(), store.replies()) == (3, 3, 3)
+    assert len(smtp_server.messages) == 3
+    store.close()
+
+
+def test_a_malformed_message_is_quarantined_and_the_batch_goes_on(
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
+    smtp_server: SmtpTestServer,
+) -> None:
+    """GIVEN a broken message between two good ones WHEN polled THEN it alone is quarantined."""
+    dovecot_server.append_many(
+        imap_account, [submission_email(1), broken_email(), submission_email(2)]
+    )
+    config = write_config(tmp_path, db_url=sqlite_url, imap=imap_account, smtp=smtp_server)
+    result = run_cli(config, "poll", "--once")
+    assert result.returncode == 0, result.stderr
+    store = Store(sqlite_url)
+    assert store.messages("processed") == 2
+    quarantined = [m for m in store.message_rows() if m.state == "quarantined"]
+    assert len(quarantined) == 1 and quarantined[0].reason
+    assert len(smtp_server.messages) == 2
+    status = json.loads(run_cli(config, "status").stdout)
+    assert status["messages"] == {"processed": 2, "quarantined": 1}
+    store.close()
