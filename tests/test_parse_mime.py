@@ -140,6 +140,19 @@ def test_sender(header: str, name: str | None, address: str | None) -> None:
     assert (parsed.from_name, parsed.from_email) == (name, address)
 
 
+@pytest.mark.parametrize(
+    ("raw", "subject"),
+    [
+        ("Réponse £5".encode(), "Réponse £5"),  # raw UTF-8, against the RFC but common
+        ("Réponse £5".encode("cp1252"), "Réponse £5"),  # raw cp1252
+    ],
+)
+def test_raw_8bit_subject(raw: bytes, subject: str) -> None:
+    data = eml(b"x\n").replace(b"Subject: Shared legal service", b"Subject: " + raw)
+    parsed = parse(data)
+    assert (parsed.subject, parsed.headers["subject"]) == (subject, subject)
+
+
 def test_null_return_path_and_unreadable_date() -> None:
     data = eml(b"x\n", "Return-Path: <>").replace(b"Mon, 3 Jun 2024", b"Someday")
     parsed = parse(data)

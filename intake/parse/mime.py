@@ -220,32 +220,38 @@ def _check_is_message(data: bytes, limits: LimitsSettings) -> None:
         raise ParseError("not a mail message: no From, To, Subject, Date or Message-ID header")
 
 
-def _headers(msg: Message) -> dict[str, str]:
-    headers: dict[str, str] = {}
+def _raw_headers(msg: Message) -> dict[str, list[str]]:
+    """Raw values by lower-cased name: the parser's own accessors would turn raw 8-bit
+    bytes into replacement characters before they could be decoded here."""
+    raw: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
-        key, text = name.strip().lower(), decode_header_value(str(value))
-        headers[key] = f"{headers[key]}\n{text}" if key in headers else text
-    return headers
+        raw.setdefault(name.strip().lower(), []).append(str(value))
+    return raw
 
 
 def _read_headers(msg: Message) -> ParsedMessage:
+    raw = _raw_headers(msg)
+
+    def first(name: str) -> str:
+        return raw.get(name, [""])[0]
+
     warnings: list[str] = []
-    senders = _addresses(msg.get_all("from", []))
+    senders = _addresses(raw.get("from", []))
     if not senders:
         warnings.append("no sender address in From")
     name, address = senders[0] if senders else ("", None)
-    in_reply_to = _message_ids(str(msg.get("in-reply-to", "")))
+    in_reply_to = _message_ids(first("in-reply-to"))
     return ParsedMessage(
-        message_id=next(iter(_message_ids(str(msg.get("message-id", "")))), None),
-        subject=decode_header_value(str(msg.get("subject", ""))),
+        message_id=next(iter(_message_ids(first("message-id"))), None),
+        subject=decode_header_value(first("subject")),
         from_name=name or None,
         from_email=address,
-        return_path=_return_path([str(v) for v in msg.get_all("return-path", [])]),
-        to=[a for _, a in _addresses(msg.get_all("to", []))],
-        date=_date(decode_header_value(str(msg.get("date", ""))), warnings),
+        return_path=_return_path(raw.get("return-path", [])),
+        to=[a for _, a in _addresses(raw.get("to", []))],
+        date=_date(decode_header_value(first("date")), warnings),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
-        references=list(dict.fromkeys(_message_ids(str(msg.get("references", ""))))),
-        headers=_headers(msg),
+        references=list(dict.fromkeys(_message_ids(" ".join(raw.get("references", []))))),
+        headers={k: "\n".join(decode_header_value(v) for v in vs) for k, vs in raw.items()},
         content_type=msg.get_content_type(),
         warnings=warnings,
     )
@@ -326,7 +332,7 @@ def _filename(part: Message, default: str) -> str:
 def _default_name(part: Message, index: int) -> str:
     ctype = part.get_content_type()
     if ctype == "message/rfc822":
-        subject = decode_header_value(str(_nested(part).get("subject", "")))[:60]
+        subject = decode_header_value(_raw_headers(_nested(part)).get("subject", [""])[0])[:60]
         return f"{_UNSAFE_NAME.sub(' ', subject).strip() or 'message'}.eml"
     names = {"message/delivery-status": "delivery-status.txt", "text/rfc822-headers": "headers.txt"}
     return names.get(ctype) or f"part{index}{mimetypes.guess_extension(ctype) or '.bin'}"
@@ -434,7 +440,7 @@ def _forwarded_as_attachment(parsed: ParsedMessage, rules: KindRules) -> str | N
     for attachment in parsed.attachments:
         if attachment.sniffed_type == "eml" and attachment.data:
             head = BytesParser(policy=compat32).parsebytes(attachment.data, headersonly=True)
-            senders = _addresses(head.get_all("from", []))
+            senders = _addresses(_raw_headers(head).get("from", []))
             if senders:
                 return sender_text(f"{senders[0][0]} <{senders[0][1]}>")
     return None
