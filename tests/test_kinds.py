@@ -204,5 +204,5 @@ def test_bad_rules_raise_rules_error(tmp_path: Path, change: object, error: str)
 
 
 def test_missing_rules_file_raises_rules_error(tmp_path: Path) -> None:
-    with pytest.raises(RulesError, match="kinds.yaml: cannot read"):
+    with pytest.raises(RulesError, match=r"kinds\.yaml: cannot read"):
         KindRules.load(tmp_path)
