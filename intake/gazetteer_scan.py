@@ -118,8 +118,8 @@ def scan(
         for b in bodies
     ]
     starts = scanner.index.trie.root.keys() | scanner.index.status.prefixes.keys()
-    i = 0
-    while i < len(scanner.tokens):
+    i, count = 0, len(scanner.words)
+    while i < count:
         worth_trying = scanner.words[i] in starts and not (
             strict and scanner.tokens.first_char(i).islower()
         )
@@ -150,11 +150,11 @@ def scan(
 def _tokens_within(tokens: TextTokens, spans: list[tuple[int, int]]) -> set[int]:
     """Indexes of the tokens that start inside one of the (sorted, disjoint) spans."""
     inside: set[int] = set()
-    n = 0
+    n, count = 0, len(tokens)
     for start, end in spans:
-        while n < len(tokens) and tokens.start(n) < start:
+        while n < count and tokens.start(n) < start:
             n += 1
-        while n < len(tokens) and tokens.start(n) < end:
+        while n < count and tokens.start(n) < end:
             inside.add(n)
             n += 1
     return inside
@@ -175,6 +175,8 @@ def _typo_phrases(
     from intake.gazetteer import CouncilMatch
 
     out: list[tuple[CouncilMatch, bool]] = []
+    if "Council" not in text:
+        return out
     for m in COUNCIL_PHRASE.finditer(text):
         start = m.start(1)
         if any(s < m.end() and start < e for s, e in taken):

@@ -45,12 +45,19 @@ class TextTokens:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.matches = list(TOKEN_RE.finditer(text))
+        self.raws: list[str] = TOKEN_RE.findall(text)
         cache = _FOLDED
-        self.words = [cache.get(w) or _fold_into(w) for w in (m.group() for m in self.matches)]
+        self.words = [cache.get(w) or _fold_into(w) for w in self.raws]
+        self._matches: list[re.Match[str]] | None = None
+
+    @property
+    def matches(self) -> list[re.Match[str]]:
+        if self._matches is None:
+            self._matches = list(TOKEN_RE.finditer(self.text))
+        return self._matches
 
     def __len__(self) -> int:
-        return len(self.matches)
+        return len(self.raws)
 
     def __getitem__(self, i: int) -> Token:
         m = self.matches[i]
@@ -63,7 +70,7 @@ class TextTokens:
         return self.matches[i].start()
 
     def first_char(self, i: int) -> str:
-        return self.matches[i].group()[0]
+        return self.raws[i][0]
 
 
 _FOLDED: dict[str, str] = {}
