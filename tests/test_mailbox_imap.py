@@ -3,6 +3,7 @@
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from imapclient import IMAPClient
@@ -119,6 +120,18 @@ def test_wrong_password_is_a_mailbox_error(imap_settings: ImapSettings) -> None:
     with pytest.raises(MailboxError, match="cannot connect") as raised:
         ImapMailbox(settings).connect()
     assert isinstance(raised.value.__cause__, IMAPClient.Error)
+
+
+def test_a_wrong_password_does_not_slow_later_logins(
+    dovecot_server: DovecotServer, imap_account: ImapAccount
+) -> None:
+    """GIVEN failed logins from 127.0.0.1 WHEN a user logs in THEN there is no penalty delay."""
+    for _ in range(2):
+        with pytest.raises(IMAPClient.Error):
+            dovecot_server.client(replace(imap_account, password="wrong"))
+    started = time.monotonic()
+    dovecot_server.client(imap_account).logout()
+    assert time.monotonic() - started < 1
 
 
 def test_unreachable_server_is_a_mailbox_error(imap_settings: ImapSettings) -> None:
