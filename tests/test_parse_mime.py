@@ -55,6 +55,7 @@ def fixture(name: str) -> ParsedMessage:
         ("line\r\n\tfolded", "line folded"),
         ("=?utf-8?q?a=0D=0ABcc:_x?=", "a Bcc: x"),  # no header injection through decoding
         ("caf\udce9 raw 8-bit", "café raw 8-bit"),
+        ("=?utf-8?b?U2\udca1Fu?=", "=?utf-8?b?U2¡Fu?="),  # 8-bit inside a word: kept as text
     ],
 )
 def test_header_values_are_decoded(raw: str, expected: str) -> None:

@@ -49,7 +49,7 @@ from intake.parse.quotes import find_forward, sender_text, split_reply, tidy
 
 _HEAD_SCAN = 65536
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_ENCODED_WORD = re.compile(r"=\?([!->@-~]+)\?([bBqQ])\?([!->@-~]*)\?=")  # ASCII only
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _SIMPLE_ADDRESS = re.compile(r'\s*([^"<>,;:@()\\]*?)\s*<([^<>@\s",;]+@[^<>@\s",;]+)>\s*')
@@ -72,7 +72,7 @@ def _codec(charset: str | None) -> str | None:
     name = _CHARSET_ALIASES.get(name, name)
     try:
         info = codecs.lookup(name)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, TypeError):
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT_CODECS:
         return None
