@@ -16,6 +16,7 @@ from intake.gazetteer_rules import PARTNERS_FILE, entries, load_yaml, str_list
 from intake.gazetteer_text import TextTokens, norm_tokens
 
 KINDS: tuple[str, ...] = get_args(OrgKind)
+STOP_WORDS = frozenset({"and", "of", "the", "for", "on"})
 
 
 def _compile(pattern: str, where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
@@ -23,6 +24,23 @@ def _compile(pattern: str, where: str, flags: int = re.IGNORECASE) -> re.Pattern
         return re.compile(pattern, flags)
     except re.error as e:
         raise RulesError(f"{where}: bad regular expression {pattern!r}: {e}") from e
+
+
+def _literal_words(patterns: list[str]) -> frozenset[str]:
+    """Words one of which occurs in any text a pattern matches; empty when unsure.
+
+    Sound while each pattern has a literal word that every match contains (all do).
+    """
+    words: set[str] = set()
+    for pattern in patterns:
+        found = {
+            (word[:-1] if optional_last else word).lower()  # 'hospitals?' -> 'hospital'
+            for word, optional_last in re.findall(r"(?<!\\)([A-Za-z]{2,})([?*]?)", pattern)
+        } - STOP_WORDS
+        if not found:
+            return frozenset()
+        words |= found
+    return frozenset(words)
 
 
 def _kind(value: Any, where: str) -> OrgKind:
@@ -37,6 +55,7 @@ class BodyRules:
     def __init__(self, rules_dir: Path, council_codes: set[str]) -> None:
         data = load_yaml(rules_dir, PARTNERS_FILE)
         self.patterns = self._patterns(data)
+        self.pattern_words = _literal_words([p.pattern for _, p in self.patterns])
         self.bodies = self._bodies(data)
         self.finder = BodyFinder(self._endings(data), self.bodies)
         self.brands = self._brands(data, council_codes)
@@ -90,6 +109,9 @@ class BodyRules:
         named = self.bodies.get(norm_tokens(name))
         if named:
             return named
+        lowered = name.lower()
+        if self.pattern_words and not any(w in lowered for w in self.pattern_words):
+            return None  # most names are councils': no pattern's words occur in them
         for kind, pattern in self.patterns:
             if pattern.search(name):
                 return kind

@@ -51,6 +51,7 @@ class NameIndex:
         self.trie = TokenTrie()
         for key in (*self.keys, *self.groups):
             self.trie.add(key)
+        self.start_words = frozenset(self.trie.root) | frozenset(self.status.prefixes)
         self.fuzzy_choices = [" ".join(k) for k in self.keys if len(" ".join(k)) >= FUZZY_MIN_CHARS]
 
     @staticmethod

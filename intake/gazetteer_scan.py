@@ -117,7 +117,7 @@ def scan(
         (CouncilMatch(b.text, None, None, None, b.kind, 1.0, None, b.start, b.end), False)
         for b in bodies
     ]
-    starts = scanner.index.trie.root.keys() | scanner.index.status.prefixes.keys()
+    starts = scanner.index.start_words
     i, count = 0, len(scanner.words)
     while i < count:
         worth_trying = scanner.words[i] in starts and not (

@@ -405,6 +405,7 @@ def test_ambiguous_names_in_text_use_the_context(gaz: Gazetteer) -> None:
         ("Sussex Partnership NHS Foundation Trust", "health"),
         ("West Kent CCG", "health"),
         ("South East Coast Ambulance Service", "health"),
+        ("Royal Sussex County Hospital", "health"),
         ("Greater Manchester Combined Authority", "combined_authority"),
         ("WMCA", "combined_authority"),
         ("East Midlands Combined County Authority", "combined_authority"),
