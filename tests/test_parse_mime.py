@@ -362,6 +362,21 @@ def test_broken_structure_still_parses(data: bytes) -> None:
     assert parse(data).message_id == "<m1@adur.gov.uk>"
 
 
+def test_mbox_separator_line_is_skipped() -> None:
+    parsed = parse(b"From jo@adur.gov.uk Mon Jun  3 10:12:00 2024\n" + eml(b"Hello\n"))
+    assert (parsed.from_email, parsed.body_text) == ("jo.bloggs@adur.gov.uk", "Hello")
+
+
+def test_mime_nested_too_deep_for_the_parser_is_read_as_text() -> None:
+    levels = b"".join(
+        b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i, i + 1)
+        for i in range(5000)
+    )
+    parsed = parse(eml(levels + b"deep\r\n", content_type='multipart/mixed; boundary="b0"'))
+    assert parsed.body_text.endswith("deep")
+    assert parsed.warnings == ["multipart/mixed whose parts cannot be read: read as plain text"]
+
+
 @pytest.mark.parametrize(
     ("html", "expected"),
     [
