@@ -52,6 +52,9 @@ class NameIndex:
         for key in (*self.keys, *self.groups):
             self.trie.add(key)
         self.start_words = frozenset(self.trie.root) | frozenset(self.status.prefixes)
+        unknown = [" ".join(w) for w in self.common_words if self.lookup(w, fuzzy=False) is None]
+        if unknown:
+            raise RulesError(f"{ALIASES_FILE}: common_words names no council: {sorted(unknown)}")
         self.fuzzy_choices = [" ".join(k) for k in self.keys if len(" ".join(k)) >= FUZZY_MIN_CHARS]
 
     @staticmethod

@@ -335,6 +335,8 @@ def test_a_shared_domain_lists_every_council_using_it(gaz: Gazetteer) -> None:
         ("Reading the report, the team agreed to bury the idea.", []),
         ("Reading Borough Council and Wokingham", ["E06000038", "E06000041"]),
         ("Kind regards, Angus Brent, Head of Legal", []),
+        ("Thanks, Jo Dudley (Westminster briefing attached)", []),
+        ("Westminster City Council and RBKC share a bi-borough team", ["E09000033", "E09000020"]),
         (
             "East Kent Services is run by Canterbury, Dover and Thanet.",
             ["E07000106", "E07000108", "E07000114"],
@@ -469,6 +471,7 @@ def _replace(path: Path, old: str, new: str) -> None:
             "council_aliases.yaml:",
         ),
         ("council_aliases.yaml", "groups:", "groups: 3\nx:", "council_aliases.yaml"),
+        ("council_aliases.yaml", "  - Wyre\n", "  - Wyrd\n", "Wyrd|wyrd"),
         ("partners.yaml", "[E07000008, E07000011", "[E07999999, E07000011", "partners.yaml:"),
         (
             "partners.yaml",
