@@ -65,12 +65,13 @@ class _Scanner:
         if not self.strict:
             return True
         span = self.tokens.between(first, end)
-        if not _is_capitalised(span):
+        name = span[: key_end - first]  # without the status words after it ('councils')
+        if not _is_capitalised(name):
             return False
         key = tuple(self.words[first:key_end])
         stripped = self.index.status.strip(key)
         if (key in self.index.acronyms or stripped in self.index.acronyms) and not all(
-            not ch.isalpha() or ch.isupper() for t in span for ch in t.raw
+            not ch.isalpha() or ch.isupper() for t in name for ch in t.raw
         ):
             return False
         before = self.tokens[first - 1] if first else None

@@ -346,6 +346,14 @@ def test_a_shared_domain_lists_every_council_using_it(gaz: Gazetteer) -> None:
         ("Oxford Street and Cambridge University are not councils.", []),
         ("In North Kent and the Weald", []),
         ("Worthng Borough Council leads the service.", ["E07000229"]),
+        (
+            "In 2019 Christchurch and Poole merged into BCP Council.",
+            ["E07000048", "E06000029", "E06000058"],
+        ),
+        (
+            "The Cotswold, Forest of Dean and West Oxfordshire councils formed Publica.",
+            ["E07000079", "E07000080", "E07000181"],
+        ),
         ("the London Borough of Hammersmith & Fulham", ["E09000013"]),
     ],
 )
