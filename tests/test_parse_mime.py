@@ -106,6 +106,12 @@ def test_transfer_encodings(encoding: str, body: bytes) -> None:
     assert parse(data).body_text == "Saving £350k a year."
 
 
+def test_format_flowed_lines_are_joined() -> None:
+    ctype = "text/plain; charset=utf-8; format=flowed; delsp=no"
+    parsed = parse(eml(b"We share legal \r\nwith Worthing.\r\n", content_type=ctype))
+    assert parsed.body_text == "We share legal with Worthing."
+
+
 def test_headers_fields() -> None:
     data = eml(
         b"Hello\n",
@@ -386,6 +392,11 @@ def test_mime_nested_too_deep_for_the_parser_is_read_as_text() -> None:
         ("<ul><li>Legal</li><li>HR &amp; payroll</li></ul>", "- Legal\n- HR & payroll"),
         ("<table><tr><td>Lead:</td><td>Adur</td></tr></table>", "Lead: Adur"),
         ("<table><tr><td>a</td><td>b</td><td>c</td></tr></table>", "a | b | c"),
+        (
+            "<table><tr><th>About</th><td><p>One.</p><p>Two.</p></td></tr></table>",
+            "About: One.\n\nTwo.",
+        ),
+        ("<table><tr><td><p>A</p><p>B</p></td><td>C</td></tr></table>", "A\n\nB\n\nC"),
         ("<p>x&nbsp;&nbsp;y &pound;5</p>", "x y £5"),
         ("<blockquote>said before</blockquote>now", "> said before\n\nnow"),
         ("<script>alert(1)</script><style>p{}</style>ok", "ok"),

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from intake.extract.kinds import KindRules
-from intake.parse.quotes import find_forward, sender_text, split_reply
+from intake.parse.quotes import find_forward, sender_text, split_reply, unflow
 
 RULES = KindRules.load(Path(__file__).parents[1] / "rules")
 
@@ -220,3 +220,23 @@ def test_find_forward(subject: str, text: str, note: str, sender: str) -> None:
 )
 def test_no_forward(subject: str, text: str) -> None:
     assert find_forward(text, subject, RULES) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "delsp", "expected"),
+    [
+        (
+            "We share legal \nwith Worthing.\nNext line.",
+            False,
+            "We share legal with Worthing.\nNext line.",
+        ),
+        ("Sharedser\nvice", False, "Sharedser\nvice"),
+        ("Shared \nservice", True, "Sharedservice"),
+        ("> quoted \n> text\nnew", False, "> quoted text\nnew"),
+        ("> quoted \nnew", False, "> quoted \nnew"),  # depth changes: no join
+        (" From the stuffed line", False, "From the stuffed line"),
+        ("Regards\n-- \nJo", False, "Regards\n-- \nJo"),
+    ],
+)
+def test_unflow(text: str, delsp: bool, expected: str) -> None:
+    assert unflow(text, delsp) == expected

@@ -22,6 +22,7 @@ from bs4.element import ProcessingInstruction as Instruction
 
 MAX_HTML_CHARS = 2_000_000
 _MAX_NESTING = 8
+_MAX_LABEL = 80  # a longer first cell is content, not the label of a form row
 _DROPPED = frozenset({
     "script", "style", "head", "title", "meta", "link", "noscript", "template", "iframe",
     "object", "embed", "svg", "math", "button", "select", "option", "textarea", "canvas",
@@ -104,9 +105,9 @@ def _render_row(row: Tag, out: _Text, depth: int) -> None:
     if not texts:
         return
     flat = all("\n" not in t for t in texts)
-    if len(texts) == 2 and flat:
-        label = texts[0].rstrip(" :")
-        out.block(f"{label}: {texts[1]}")
+    label = texts[0].rstrip(" :")
+    if len(texts) == 2 and "\n" not in label and len(label) <= _MAX_LABEL:
+        out.block(f"{label}: {texts[1]}")  # a form row; the value may run over lines
     elif flat:
         out.block(" | ".join(texts))
     else:

@@ -45,7 +45,7 @@ from intake.parse.attachments import (
     run_reader,
 )
 from intake.parse.html import MAX_HTML_CHARS, html_to_text
-from intake.parse.quotes import find_forward, sender_text, split_reply, tidy
+from intake.parse.quotes import find_forward, sender_text, split_reply, tidy, unflow
 
 _HEAD_SCAN = 65536
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
@@ -349,6 +349,8 @@ def _text_of(part: Message) -> _Body:
     raw = payload if isinstance(payload, bytes) else b""
     text, warning = decode_bytes(raw, part.get_content_charset())
     body = _Body(warnings=[warning] if warning else [])
+    if str(part.get_param("format", "")).lower() == "flowed":
+        text = unflow(text.replace("\r\n", "\n"), str(part.get_param("delsp", "")) == "yes")
     if part.get_content_subtype() == "html":
         if len(text) > MAX_HTML_CHARS:
             body.warnings.append(f"HTML body over {MAX_HTML_CHARS} characters: the rest not read")

@@ -42,6 +42,33 @@ def tidy(lines: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
+def unflow(text: str, delsp: bool = False) -> str:
+    """Undo RFC 3676 format=flowed: a line ending in a space continues on the next
+    line of the same quote depth ('-- ' excepted); space-stuffing is removed."""
+    out: list[str] = []
+    carry: tuple[int, str] | None = None  # a flowed line waiting for its continuation
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        body = line[depth:]
+        body = body[1:] if body.startswith(" ") else body
+        if carry is not None and carry[0] == depth:
+            body = carry[1] + body
+        elif carry is not None:
+            out.append(_with_depth(*carry))
+        carry = None
+        if body.endswith(" ") and body != "-- ":
+            carry = (depth, body[:-1] if delsp else body)
+        else:
+            out.append(_with_depth(depth, body))
+    if carry is not None:
+        out.append(_with_depth(*carry))
+    return "\n".join(out)
+
+
+def _with_depth(depth: int, body: str) -> str:
+    return f"{'>' * depth} {body}" if depth else body
+
+
 def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
