@@ -134,6 +134,29 @@ def test_a_wrong_password_does_not_slow_later_logins(
     assert time.monotonic() - started < 1
 
 
+def test_xoauth2_login_with_the_token_a_command_prints(
+    dovecot_server: DovecotServer, imap_account: ImapAccount, imap_settings: ImapSettings
+) -> None:
+    uid = dovecot_server.append(imap_account, message(1))
+    command = f"printf '%s\\n' {imap_account.oauth_token}"
+    settings = imap_settings.model_copy(
+        update={"auth": "xoauth2", "password": "", "oauth_token_command": command}
+    )
+    with ImapMailbox(settings) as mailbox:
+        assert [m.uid for m in mailbox.fetch_new(None, 0)] == [uid]
+
+
+@pytest.mark.parametrize("token", ["expired-or-unknown", "another-users-token"])
+def test_xoauth2_with_a_refused_token_is_a_mailbox_error(
+    dovecot_server: DovecotServer, imap_settings: ImapSettings, token: str
+) -> None:
+    if token == "another-users-token":
+        token = dovecot_server.add_user().oauth_token
+    settings = imap_settings.model_copy(update={"auth": "xoauth2", "oauth_token": token})
+    with pytest.raises(MailboxError, match="AUTHENTICATIONFAILED"):
+        ImapMailbox(settings).connect()
+
+
 def test_unreachable_server_is_a_mailbox_error(imap_settings: ImapSettings) -> None:
     settings = imap_settings.model_copy(update={"port": free_port()})
     with pytest.raises(MailboxError, match="cannot connect"):

@@ -1,6 +1,6 @@
 """A private Dovecot IMAP server for tests, on a free port of 127.0.0.1.
 
-Each ``DovecotServer`` writes its own config, users file and mail folder into a
+Each ``DovecotServer`` writes its own config, users and mail folder into a
 temporary directory and runs ``dovecot -c CONFIG``; ``stop()`` runs ``doveadm -c
 CONFIG stop``. The settings follow /work/shared/specs/test-services.md: login and
 internal processes run as the unprivileged ``dovenull``/``dovecot`` users and the
@@ -11,11 +11,15 @@ Two settings keep tests fast: ``auth_failure_delay = 0``, and the anvil
 Dovecot's per-IP penalty: otherwise one wrong password delays every login from
 127.0.0.1 by up to 15 s for the next half minute.
 
+XOAUTH2 works too: Dovecot's oauth2 passdb asks a small in-process HTTP endpoint
+(RFC 7662 introspection) about the token; each account gets its own token.
+
 ``DovecotServer(tls=True)`` also serves IMAPS with a self-signed certificate made
 at start, and requires TLS (IMAPS or STARTTLS) before login.
 """
 
 import itertools
+import json
 import re
 import secrets
 import shutil
@@ -23,10 +27,13 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from imapclient import IMAPClient
@@ -53,16 +60,22 @@ mail_gid = dovecot
 first_valid_uid = 100
 mail_location = maildir:{root}/mail/%u
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 auth_failure_delay = 0
 {ssl}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/users/%u
+  mechanisms = plain login
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2
+  args = {root}/oauth2.conf.ext
 }}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={root}/mail/%u
+  args = uid=dovecot gid=dovecot home={root}/mail/%u allow_all_users=yes
 }}
 service anvil {{
   unix_listener anvil-auth-penalty {{
@@ -79,6 +92,13 @@ service imap-login {{
 }}
 """
 
+OAUTH2_TEMPLATE = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
 SSL_OFF = "ssl = no"
 SSL_REQUIRED = "ssl = required\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
 
@@ -91,6 +111,27 @@ class ImapAccount:
     password: str
     host: str
     port: int
+    oauth_token: str = ""  # accepted by XOAUTH2 for this user only
+
+
+class TokenIntrospection(BaseHTTPRequestHandler):
+    """RFC 7662 introspection as Dovecot's oauth2 passdb asks it: POST token=..."""
+
+    tokens: dict[str, str]  # token -> username, filled by DovecotServer.add_user
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        user = self.tokens.get(parse_qs(body).get("token", [""])[0])
+        answer = {"active": True, "username": user} if user else {"active": False}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: tests read Dovecot's log, not this one."""
 
 
 def free_port() -> int:
@@ -120,6 +161,8 @@ class DovecotServer:
         self.root = Path()
         self.config = Path()
         self._user_numbers = itertools.count(1)
+        self._tokens: dict[str, str] = {}
+        self._introspection: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
         if not Path(DOVECOT).exists():
@@ -133,6 +176,7 @@ class DovecotServer:
         self.imaps_port = free_port() if self.tls else 0
         if self.tls:
             self._make_certificate()
+        (self.root / "oauth2.conf.ext").write_text(OAUTH2_TEMPLATE.format(url=self._serve_tokens()))
         self.config = self.root / "dovecot.conf"
         self.config.write_text(self._config_text())
         self._start_daemon()
@@ -144,6 +188,10 @@ class DovecotServer:
                 [DOVEADM, "-c", str(self.config), "stop"], capture_output=True, check=False
             )
             shutil.rmtree(self.root, ignore_errors=True)
+        if self._introspection is not None:
+            self._introspection.shutdown()
+            self._introspection.server_close()
+            self._introspection = None
 
     def add_user(self) -> ImapAccount:
         """A new user with an empty mailbox.
@@ -156,7 +204,9 @@ class DovecotServer:
         username = f"user{next(self._user_numbers)}"
         password = secrets.token_hex(8)
         (self.root / "users" / username).write_text(f"{username}:{{PLAIN}}{password}\n")
-        return ImapAccount(username, password, self.host, self.port)
+        token = secrets.token_urlsafe(16)
+        self._tokens[token] = username
+        return ImapAccount(username, password, self.host, self.port, token)
 
     def client(self, account: ImapAccount) -> IMAPClient:
         """A logged-in client (IMAPS on a TLS server, plain IMAP otherwise)."""
@@ -212,6 +262,13 @@ class DovecotServer:
             "-keyout", str(self.root / "key.pem"), "-out", str(self.root / "cert.pem"),
         )  # fmt: skip
 
+    def _serve_tokens(self) -> str:
+        """Start the token introspection endpoint; returns its URL."""
+        handler = type("Introspection", (TokenIntrospection,), {"tokens": self._tokens})
+        self._introspection = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self._introspection.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._introspection.server_address[1]}/introspect"
+
     def _start_daemon(self) -> None:
         # The daemon keeps whatever stdout/stderr it inherits open: give it a file,
         # not a pipe, or reading the pipe would wait for the server to exit.
@@ -257,7 +314,11 @@ def _started(tls: bool) -> DovecotServer:
     if not Path(DOVECOT).exists():
         pytest.fail(f"Dovecot is needed for the IMAP tests: {INSTALL_HINT}", pytrace=False)
     server = DovecotServer(tls=tls)
-    server.start()
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
