@@ -145,7 +145,39 @@ def scan(
         i = end
     found += _typo_phrases(gaz, text, context, taken)
     found.sort(key=lambda pair: pair[0].start)
-    return [m for n, (m, common) in enumerate(found) if not common or _in_list(text, n, found)]
+    kept = [m for n, (m, common) in enumerate(found) if not common or _in_list(text, n, found)]
+    return _settle_ambiguous(gaz, kept, context)
+
+
+def _settle_ambiguous(
+    gaz: "Gazetteer", matches: list["CouncilMatch"], context: "MatchContext | None"
+) -> list["CouncilMatch"]:
+    """Resolve ambiguous names from the other councils the same text names.
+
+    'Gloucestershire County Council (GCC)': GCC is the council already named; 'HCC and
+    Dacorum': the region of the other partners points to Hertfordshire.
+    """
+    from intake.gazetteer import MatchContext
+    from intake.gazetteer_index import Lookup
+
+    named = {m.council.code: m.council for m in matches if m.council is not None}
+    if not named or all(m.council is not None or not m.candidates for m in matches):
+        return matches
+    base = context or MatchContext()
+    regions = base.partner_regions | {c.region for c in named.values()}
+    around = MatchContext(base.sender_code, frozenset(regions), base.year, base.sender_email)
+    settled = []
+    for m in matches:
+        if m.council is None and m.candidates:
+            already = [code for code in m.candidates if code in named]
+            codes = tuple(already) if len(already) == 1 else m.candidates
+            resolved = gaz.resolve(m.text, Lookup(codes), around, m.start, m.end)[0]
+            if resolved.council is not None:
+                resolved.warning = f"'{m.text}' read from the other councils named"
+                resolved.score = 0.8
+                m = resolved
+        settled.append(m)
+    return settled
 
 
 def _tokens_within(tokens: TextTokens, spans: list[tuple[int, int]]) -> set[int]:

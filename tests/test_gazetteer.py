@@ -392,11 +392,28 @@ def test_find_in_text_does_not_take_a_body_for_its_council(
 
 
 def test_ambiguous_names_in_text_use_the_context(gaz: Gazetteer) -> None:
-    text = "HCC and Dacorum share an internal audit team."
+    text = "HCC hosts the internal audit team."
     bare = gaz.find_in_text(text)
     assert bare[0].council is None and bare[0].warning
-    dated = gaz.find_in_text(text, MatchContext(sender_code=DACORUM))
-    assert [m.code for m in dated] == ["E10000015", DACORUM]
+    from_sender = gaz.find_in_text(text, MatchContext(sender_code=DACORUM))
+    assert [m.code for m in from_sender] == ["E10000015"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("HCC and Dacorum share an internal audit team.", ["E10000015", DACORUM]),
+        ("HCC and Winchester share an internal audit team.", ["E10000014", WINCHESTER]),
+        ("Gloucestershire County Council (GCC) hosts it.", ["E10000013", "E10000013"]),
+    ],
+)
+def test_ambiguous_names_in_text_use_the_other_councils_named(
+    gaz: Gazetteer, text: str, codes: list[str]
+) -> None:
+    found = gaz.find_in_text(text)
+    assert [m.code for m in found] == codes
+    settled = [m for m in found if m.text in ("HCC", "GCC")]
+    assert len(settled) == 1 and settled[0].score < 1 and settled[0].warning
 
 
 # --- other bodies and brands ----------------------------------------------------------------------
