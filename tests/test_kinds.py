@@ -1,5 +1,6 @@
 """Kinds of mail, automated-mail signals (RFC 3834) and bounce recovery."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,19 @@ def message(
 
 def fixture(name: str) -> ParsedMessage:
     return parse_message((DATA / name).read_bytes(), LimitsSettings(), RULES)
+
+
+@pytest.mark.parametrize("sample", sorted(DATA.glob("*.eml")), ids=lambda p: p.stem)
+def test_sample_messages_classify_as_expected(sample: Path) -> None:
+    """GIVEN a real-looking message WHEN classified THEN it matches the JSON beside it."""
+    expected = json.loads(sample.with_suffix(".json").read_text(encoding="utf-8"))["kind"]
+    parsed = fixture(sample.name)
+    assert {
+        "kind": classify_kind(parsed, RULES, OURS),
+        "reference": find_reference(parsed, RULES),
+        "automated_reason": automated_reason(parsed, RULES, OURS),
+        "bounced_message_ids": bounced_message_ids(parsed),
+    } == expected
 
 
 QUOTED_REFERENCE = (

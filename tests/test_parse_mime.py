@@ -1,5 +1,6 @@
 """Reading MIME: raw bytes -> ParsedMessage, whatever councils and mail servers send."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,16 @@ def parse(data: bytes, limits: LimitsSettings = LIMITS) -> ParsedMessage:
 
 def fixture(name: str) -> ParsedMessage:
     return parse((DATA / name).read_bytes())
+
+
+@pytest.mark.parametrize("sample", sorted(DATA.glob("*.eml")), ids=lambda p: p.stem)
+def test_sample_messages_read_as_expected(sample: Path) -> None:
+    """GIVEN a real-looking message WHEN parsed THEN it matches the JSON beside it."""
+    expected = json.loads(sample.with_suffix(".json").read_text(encoding="utf-8"))["parsed"]
+    parsed = parse(sample.read_bytes())
+    found = parsed.model_dump(include=set(expected) - {"attachments"})
+    found["attachments"] = [[a.filename, a.sniffed_type] for a in parsed.attachments]
+    assert found == expected
 
 
 @pytest.mark.parametrize(
