@@ -26,12 +26,20 @@ __all__ = ["Council", "CouncilMatch", "Gazetteer", "MatchContext"]
 
 @dataclass
 class MatchContext:
-    """What is known around a name: who sent it, where the other partners are, when."""
+    """What is known around a name: who sent it, where the other partners are, when.
+
+    ``year`` is the arrangement's start year or the message's year: pass it whenever
+    known, since it alone tells 'North Yorkshire' (county to 2023, unitary since) apart.
+    ``partner_regions`` takes any collection of region names ('South East', 'Wales').
+    """
 
     sender_code: str | None = None
     partner_regions: frozenset[str] = field(default_factory=frozenset)
     year: int | None = None
     sender_email: str | None = None
+
+    def __post_init__(self) -> None:
+        self.partner_regions = frozenset(self.partner_regions)
 
 
 @dataclass

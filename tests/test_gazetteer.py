@@ -219,6 +219,7 @@ DACORUM, WINCHESTER, ELMBRIDGE = "E07000096", "E07000094", "E07000207"
         ("SCC", MatchContext(sender_code=ELMBRIDGE), "E10000030"),
         ("SCC", MatchContext(sender_email="jo@eastsuffolk.gov.uk"), "E10000029"),
         ("SCC", MatchContext(partner_regions=frozenset({"South West"})), "E10000027"),
+        ("SCC", MatchContext(partner_regions=["South West"], year=2020), "E10000027"),  # type: ignore[arg-type]
         ("North Yorkshire", MatchContext(year=2020), "E10000023"),
         ("North Yorkshire", MatchContext(year=2024), "E06000065"),
         ("Somerset", MatchContext(year=2015), "E10000027"),
