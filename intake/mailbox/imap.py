@@ -5,6 +5,7 @@ UID), so other mail clients reading or flagging the same folder change nothing.
 Every imapclient or socket failure surfaces as ``MailboxError``.
 """
 
+import contextlib
 import imaplib
 import ssl
 import subprocess
@@ -105,9 +106,11 @@ class ImapMailbox:
         try:
             client.logout()
         except IMAP_ERRORS:
-            client.shutdown()  # the connection is already gone; just release the socket
+            with contextlib.suppress(OSError):
+                client.shutdown()  # the connection is already gone; release the socket
 
     def uidvalidity(self) -> int | None:
+        """The folder's UIDVALIDITY as of the last SELECT (connect or fetch_new)."""
         self._connected()
         return self._uidvalidity
 
@@ -176,7 +179,8 @@ class ImapMailbox:
             else:
                 client.login(settings.username, settings.password)
         except BaseException:
-            client.shutdown()
+            with contextlib.suppress(OSError):
+                client.shutdown()
             raise
         return client
 
@@ -191,9 +195,9 @@ class ImapMailbox:
             found = self._connected().fetch(uids, ["BODY.PEEK[]"])
         except IMAP_ERRORS as e:
             raise MailboxError(f"{self.name}: cannot fetch UIDs {uids[0]}-{uids[-1]}: {e}") from e
-        for uid in sorted(found):
-            data = found[uid].get(BODY_KEY)
-            if data is None:  # expunged meanwhile, or a FETCH FLAGS update only
+        for uid in uids:  # only what was asked: unsolicited FETCH updates may come too
+            data = found.get(uid, {}).get(BODY_KEY)
+            if data is None:  # expunged by another client since the search
                 continue
             yield RawMessage(
                 mailbox=self.name, folder=self.folder, uidvalidity=self._uidvalidity,
