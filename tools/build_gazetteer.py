@@ -85,7 +85,7 @@ def from_reference(rows: list[dict[str, str]], domains: dict[str, str]) -> list[
                 "county": gss_of.get(r["county-la"], ""),
                 "lat": f"{float(r['lat']):.4f}" if r["lat"] else "",
                 "lon": f"{float(r['long']):.4f}" if r["long"] else "",
-                "domains": domains.pop(key, None) or default_domain(short),
+                "domains": domains.pop(key, "") or default_domain(short),
                 "former_codes": " ".join(c for c in r["former-gss-codes"].split(",") if c),
                 "source": "mysociety",
             }
