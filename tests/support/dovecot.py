@@ -44,6 +44,7 @@ DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
 INSTALL_HINT = "apt-get install dovecot-imapd"
 START_TIMEOUT_SECONDS = 10.0
+APPEND_CHUNK = 500  # messages per MULTIAPPEND command
 APPENDUID = re.compile(rb"\[APPENDUID \d+ ([\d:,]+)\]")
 
 CONFIG_TEMPLATE = """\
@@ -230,8 +231,11 @@ class DovecotServer:
         with self.client(account) as client:
             if folder != "INBOX" and not client.folder_exists(folder):
                 client.create_folder(folder)
-            _status, lines = client.multiappend(folder, messages)
-        return _appended_uids(lines[-1])
+            uids: list[int] = []
+            for start in range(0, len(messages), APPEND_CHUNK):
+                _status, lines = client.multiappend(folder, messages[start : start + APPEND_CHUNK])
+                uids += _appended_uids(lines[-1])
+        return uids
 
     def set_uidvalidity(self, account: ImapAccount, folder: str, uidvalidity: int) -> None:
         """Give ``folder`` a new UIDVALIDITY, as a server does after rebuilding it."""
