@@ -146,16 +146,25 @@ class Gazetteer:
         return CouncilMatch(name, None, None, None, "council", 1.0, warning, 0, len(name))
 
     def match_all(self, name: str, context: MatchContext | None = None) -> list[CouncilMatch]:
-        """Every body a name stands for: one, or several for a pair or list of councils."""
+        """Every body a name stands for: one, or several for a pair or list of councils.
+
+        Tried in turn: a known name; the names in a list ('Adur, Worthing & Sussex Police');
+        the kind its words show ('WMCA'); a misspelt council name.
+        """
+        from intake.gazetteer_scan import scan
+
+        text, tokens = name.strip(), norm_tokens(name)
+        found = self.index.lookup(tokens, fuzzy=False)
+        if found is not None:
+            return self.resolve(text, found, context, 0, len(name))
+        listed = scan(self, name, context, strict=False)
+        if listed:
+            return listed
         kind = self.bodies.classify(name)
         if kind is not None:
-            return [CouncilMatch(name.strip(), None, None, None, kind, 1.0, None, 0, len(name))]
-        found = self.index.lookup(norm_tokens(name))
-        if found is not None:
-            return self.resolve(name.strip(), found, context, 0, len(name))
-        from intake.gazetteer_scan import scan  # a list of names: 'Adur, Worthing & Mid Sussex'
-
-        return scan(self, name, context, strict=False)
+            return [CouncilMatch(text, None, None, None, kind, 1.0, None, 0, len(name))]
+        found = self.index.lookup(tokens)
+        return self.resolve(text, found, context, 0, len(name)) if found else []
 
     def find_in_text(self, text: str, context: MatchContext | None = None) -> list[CouncilMatch]:
         """Every council and other body named in free text, in order of appearance."""

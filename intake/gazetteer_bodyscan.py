@@ -80,12 +80,12 @@ class BodyFinder:
             kind = self.ending_kind[tuple(words[j : last + 1])]
             first = _nhs_start(tokens, j)
             first = first if first is not None else _place_start(tokens, j)
-            if first is not None:
-                found.append(self._span(tokens, first, last, kind))
-            elif last + 1 < len(words) and words[last + 1] == "for":  # '... Commissioner for Kent'
+            if last + 1 < len(words) and words[last + 1] == "for":  # '... Commissioner for Kent'
                 end = _place_end(tokens, last + 2)
                 if end > last + 2:
-                    found.append(self._span(tokens, j, end - 1, kind))
+                    first, last = (j if first is None else first), end - 1
+            if first is not None:
+                found.append(self._span(tokens, first, last, kind))
         return found
 
     def _nhs_names(self, tokens: TextTokens) -> list[BodySpan]:

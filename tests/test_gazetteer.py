@@ -448,9 +448,30 @@ def test_classify_body(gaz: Gazetteer, name: str, kind: str) -> None:
     assert gaz.classify_body(name) == kind
 
 
-def test_match_reports_the_kind_of_a_non_council(gaz: Gazetteer) -> None:
-    found = gaz.match("Surrey Fire & Rescue Service")
-    assert found is not None and found.kind == "fire" and found.code is None
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Surrey Fire & Rescue Service", "fire"),
+        ("East Sussex FRS", "fire"),
+        ("Surrey PCC", "police"),
+        ("Office of the Police and Crime Commissioner for Surrey", "police"),
+        ("NHS Frimley ICB", "health"),
+        ("WMCA", "combined_authority"),
+        ("Greater London Authority", "other"),
+    ],
+)
+def test_match_reports_the_kind_of_a_non_council(gaz: Gazetteer, name: str, kind: str) -> None:
+    found = gaz.match(name)
+    assert found is not None and found.kind == kind and found.code is None
+
+
+def test_match_all_reads_a_list_of_councils_and_other_bodies(gaz: Gazetteer) -> None:
+    found = gaz.match_all("Adur, Worthing & Sussex Police")
+    assert [(m.kind, m.code) for m in found] == [
+        ("council", "E07000223"),
+        ("council", "E07000229"),
+        ("police", None),
+    ]
 
 
 @pytest.mark.parametrize(
