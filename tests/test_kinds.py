@@ -177,6 +177,16 @@ Subject: [SS-2026-00007] Thank you
     ("parsed", "ids"),
     [
         (fixture("dsn_bounce.eml"), ["<ack-42.1717750800@local.gov.uk>"]),
+        (  # a returned header the generator refuses to write (form feed): found all the same
+            parse_message(
+                (DATA / "dsn_bounce.eml")
+                .read_bytes()
+                .replace(b"Subject: [SS-2026-00042]", b"Subject: \x0cDate: now"),
+                LimitsSettings(),
+                RULES,
+            ),
+            ["<ack-42.1717750800@local.gov.uk>"],
+        ),
         (
             message(
                 "Content-Type: multipart/report; report-type=delivery-status; boundary=B",

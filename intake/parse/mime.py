@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
@@ -98,7 +99,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, str | No
             continue
     else:
         text, used = _guess(data)
-    if charset and used != declared and not (used == "cp1252" and declared == "cp1252"):
+    if charset and used != declared:
         return text, f"text declared as {charset} is not: read as {used}"
     return text, None
 
@@ -127,23 +128,24 @@ def _word_bytes(encoding: str, payload: str) -> bytes:
 
 
 def _decode_words(value: str) -> str:
-    """RFC 2047 encoded words decoded; adjacent words of one charset decoded together."""
-    out: list[str] = []
-    pending, charset, pos = b"", "", 0
+    """RFC 2047 encoded words decoded: the space between two words is dropped, and
+    adjacent words of one charset are decoded together (a character may span them)."""
+    pieces: list[str | tuple[str, bytes]] = []  # plain text, or (charset, encoded bytes)
+    pos = 0
     for word in _ENCODED_WORD.finditer(value):
         gap = value[pos : word.start()]
-        word_charset = word.group(1).split("*")[0]
-        if not (pending and not gap.strip()) or word_charset.lower() != charset.lower():
-            if pending:
-                out.append(decode_bytes(pending, charset)[0])
-                pending = b""
-            if out or gap.strip() or pos == 0:
-                out.append(gap)
-        pending += _word_bytes(word.group(2), word.group(3))
-        charset, pos = word_charset, word.end()
-    if pending:
-        out.append(decode_bytes(pending, charset)[0])
-    return "".join(out) + value[pos:]
+        if gap and not (gap.isspace() and pieces and isinstance(pieces[-1], tuple)):
+            pieces.append(gap)
+        charset = word.group(1).split("*")[0].lower()  # RFC 2231 language tag dropped
+        data = _word_bytes(word.group(2), word.group(3))
+        last = pieces[-1] if pieces else None
+        if isinstance(last, tuple) and last[0] == charset:
+            pieces[-1] = (charset, last[1] + data)
+        else:
+            pieces.append((charset, data))
+        pos = word.end()
+    pieces.append(value[pos:])
+    return "".join(p if isinstance(p, str) else decode_bytes(p[1], p[0])[0] for p in pieces)
 
 
 def decode_header_value(raw: str) -> str:
@@ -303,11 +305,16 @@ class _Body:
 
 
 def _as_bytes(msg: Message) -> bytes:
+    """A nested message as bytes; when the generator refuses its headers, written out
+    by hand (headers as received, then the body) so the headers are never lost."""
     buffer = io.BytesIO()
     try:
         BytesGenerator(buffer, mangle_from_=False, policy=compat32).flatten(msg)
-    except (LookupError, ValueError, TypeError, UnicodeError, RecursionError):
-        return str(msg.get_payload()).encode("utf-8", "surrogateescape")
+    except (MessageError, LookupError, ValueError, TypeError, UnicodeError, RecursionError):
+        head = "".join(f"{name}: {value}\n" for name, value in msg.raw_items())
+        body = msg.get_payload()
+        text = f"{head}\n{body if isinstance(body, str) else ''}"
+        return text.encode("utf-8", "surrogateescape")
     return buffer.getvalue()
 
 
