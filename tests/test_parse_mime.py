@@ -66,6 +66,7 @@ def test_sample_messages_read_as_expected(sample: Path) -> None:
         ("line\r\n\tfolded", "line folded"),
         ("=?utf-8?q?a=0D=0ABcc:_x?=", "a Bcc: x"),  # no header injection through decoding
         ("caf\udce9 raw 8-bit", "café raw 8-bit"),
+        ("lone \ud800 surrogate", "lone ? surrogate"),  # never reaches JSON output
         ("=?utf-8?b?U2\udca1Fu?=", "=?utf-8?b?U2¡Fu?="),  # 8-bit inside a word: kept as text
     ],
 )

@@ -21,7 +21,6 @@ import io
 import mimetypes
 import re
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import MessageError
@@ -152,8 +151,10 @@ def decode_header_value(raw: str) -> str:
     """One header value as text: unfolded, 8-bit and RFC 2047 decoded, controls removed."""
     value = _FOLD.sub("", raw)
     if not value.isascii():  # raw 8-bit bytes, kept by the parser as surrogates
-        with suppress(UnicodeEncodeError):
-            value = decode_bytes(value.encode("ascii", "surrogateescape"))[0]
+        try:
+            value = decode_bytes(value.encode("utf-8", "surrogateescape"))[0]
+        except UnicodeEncodeError:  # a lone surrogate of another origin: never kept
+            value = value.encode("utf-8", "replace").decode("utf-8")
     if "=?" in value:
         value = _decode_words(value)
     return " ".join(_CONTROL.sub(" ", value).split())
