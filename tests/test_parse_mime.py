@@ -204,9 +204,10 @@ Content-Type: text/plain; charset=utf-8
 --b
 Content-Type: text/html; charset=utf-8
 
-<p>From the <b>HTML</b> part</p>
+%s
 --b--
 """
+ALT = 'multipart/alternative; boundary="b"'
 
 
 @pytest.mark.parametrize(
@@ -214,8 +215,14 @@ Content-Type: text/html; charset=utf-8
     [(b"From the plain part", "From the plain part"), (b"  \r\n", "From the HTML part")],
 )
 def test_alternative_prefers_plain_unless_empty(plain: bytes, expected: str) -> None:
-    data = eml(ALTERNATIVE % plain, content_type='multipart/alternative; boundary="b"')
+    data = eml(ALTERNATIVE % (plain, b"<p>From the <b>HTML</b> part</p>"), content_type=ALT)
     assert parse(data).body_text == expected
+
+
+def test_alternative_with_a_placeholder_plain_part_reads_the_html() -> None:
+    html = b"<p>Adur and Worthing share one legal team, saving money.</p>" * 5
+    data = eml(ALTERNATIVE % (b"Please view this message in HTML.", html), content_type=ALT)
+    assert parse(data).body_text.startswith("Adur and Worthing share one legal team")
 
 
 def test_outlook_reply_splits_new_quoted_and_signature() -> None:

@@ -62,6 +62,8 @@ _CHARSET_ALIASES = {"ks_c_5601-1987": "cp949", "iso-8859-8-i": "iso-8859-8", "x-
 _DETECT_MIN_NON_ASCII = 32
 _ASCII_BYTES = bytes(range(128))
 _MAX_DEPTH = 30
+_PLACEHOLDER_MIN_HTML = 200  # characters of HTML text
+_PLACEHOLDER_RATIO = 5  # the HTML text this many times longer than the plain text
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|]')
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -374,10 +376,25 @@ def _is_body_text(part: Message) -> bool:
 
 
 def _alternative(choices: list[_Body]) -> _Body:
-    """multipart/alternative: the plain text unless it is empty, else the HTML."""
+    """multipart/alternative: the plain text unless it is empty, else the HTML.
+
+    A plain part far shorter than the HTML one is a placeholder ('view this message
+    in a browser') that some systems send: the HTML is read then.
+    """
     filled = [c for c in choices if "".join(c.texts).strip()]
-    plain = [c for c in filled if not c.from_html]
-    return (plain or filled or choices or [_Body()])[0]
+    plain = next((c for c in filled if not c.from_html), None)
+    html = next((c for c in filled if c.from_html), None)
+    if plain and html and _is_placeholder(_length(plain), _length(html)):
+        return html
+    return plain or html or (choices or [_Body()])[0]
+
+
+def _length(body: _Body) -> int:
+    return sum(len(t.strip()) for t in body.texts)
+
+
+def _is_placeholder(plain_length: int, html_length: int) -> bool:
+    return html_length >= _PLACEHOLDER_MIN_HTML and plain_length * _PLACEHOLDER_RATIO < html_length
 
 
 def _collect(part: Message, depth: int = 0) -> _Body:
