@@ -121,6 +121,7 @@ def test_classify_kind(parsed: ParsedMessage, kind: Kind) -> None:
     [
         (message(), None),
         (message("Auto-Submitted: no"), None),
+        (message("Auto-Submitted: No (sent by a person)"), None),
         (message("Auto-Submitted: auto-replied"), "Auto-Submitted: auto-replied"),
         (message("X-Autoreply: yes"), "x-autoreply header present"),
         (message("List-Id: <news.lga.gov.uk>"), "mailing list (list-id present)"),

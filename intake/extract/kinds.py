@@ -186,9 +186,13 @@ class KindRules(RuleSection):
     def automated_sender(self) -> re.Pattern[str]:
         return any_of(self.automated_senders)
 
+    @cached_property
+    def subject_tag(self) -> re.Pattern[str]:
+        return re.compile(self.subject_tags, re.IGNORECASE)
+
     def subject_core(self, subject: str) -> str:
         """The subject without leading tags ('[EXTERNAL]', 'RE:') that hide its start."""
-        tags = re.match(self.subject_tags, subject.strip(), re.IGNORECASE)
+        tags = self.subject_tag.match(subject.strip())
         return subject.strip()[tags.end() if tags else 0 :]
 
 
@@ -217,7 +221,7 @@ def _is_bounce(msg: ParsedMessage, rules: KindRules) -> bool:
 
 def _auto_reply_reason(msg: ParsedMessage, rules: KindRules) -> str | None:
     for value in _values(msg, "auto-submitted"):
-        if value.split(";")[0].strip() != "no":
+        if re.split(r"[\s;(]", value, maxsplit=1)[0] != "no":  # 'no (comment)' is still no
             return f"Auto-Submitted: {value}"
     for name in rules.auto_reply.headers:
         if name in msg.headers:
