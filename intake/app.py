@@ -13,7 +13,7 @@ from intake.extract.assemble import Extractor
 from intake.extract.kinds import automated_reason
 from intake.ledger import Ledger
 from intake.mailbox.base import Mailbox
-from intake.mailbox.factory import open_mailbox
+from intake.mailbox.factory import make_mailbox
 from intake.parse.mime import parse_message
 from intake.pipeline import Pipeline, Stages
 from intake.poller import PollReport, poll_once
@@ -68,7 +68,7 @@ class App:
         return Pipeline(self.engine, self.ledger, self.stages, self.outbox, cap)
 
     def mailbox(self) -> Mailbox:
-        return open_mailbox(self.settings)
+        return make_mailbox(self.settings)
 
     def transport(self) -> Transport:
         return open_transport(self.settings.outbox, self.settings.smtp)

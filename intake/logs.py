@@ -47,3 +47,4 @@ def setup_logging(settings: LoggingSettings) -> None:
     root.setLevel(settings.level)
     # The scheduler's own chatter (job added, run time) is noise at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -60,6 +60,17 @@ def test_sample_messages_classify_as_expected(sample: Path) -> None:
     } == expected
 
 
+READ_RECEIPT = message(
+    "Content-Type: multipart/report; report-type=disposition-notification; boundary=R",
+    subject="Read: [SS-2026-00042] Thank you for your example",
+    body="--R\nContent-Type: text/plain\n\nYour message was read.\n--R--\n",
+)
+DELIVERED = parse_message(
+    (DATA / "dsn_bounce.eml").read_bytes().replace(b"Action: failed", b"Action: delivered"),
+    LimitsSettings(),
+    RULES,
+)
+
 QUOTED_REFERENCE = (
     "Yes, still running.\n\nOn Mon, 3 Jun 2024 at 10:00, SS wrote:\n> Ref SS-2026-00042"
 )
@@ -109,6 +120,8 @@ QUOTED_REFERENCE = (
         pytest.param(message("Precedence: bulk"), "not_submission", id="precedence-bulk"),
         pytest.param(message(sender=OURS), "not_submission", id="our-own-address"),
         pytest.param(message(), "submission", id="plain"),
+        pytest.param(READ_RECEIPT, "auto_reply", id="read-receipt"),
+        pytest.param(DELIVERED, "bounce", id="delivery-receipt"),
         pytest.param(fixture("outlook_reply.eml"), "follow_up", id="outlook-reply"),
     ],
 )
@@ -141,6 +154,7 @@ def test_classify_kind(parsed: ParsedMessage, kind: Kind) -> None:
         (message(sender="Jo Bloggs"), "no sender address"),
         (message(subject="Out of office"), "out-of-office subject"),
         (fixture("dsn_bounce.eml"), "Auto-Submitted: auto-replied"),
+        (READ_RECEIPT, "report-type=disposition-notification"),
     ],
 )
 def test_automated_reason(parsed: ParsedMessage, reason: str | None) -> None:
@@ -204,6 +218,7 @@ Subject: [SS-2026-00007] Thank you
             ),
             ["<ack-8@local.gov.uk>"],
         ),
+        (DELIVERED, []),  # a delivery receipt: nothing bounced
         (message(), []),
     ],
 )

@@ -20,6 +20,9 @@ from intake.messages import ParsedMessage
 KINDS_FILE = "kinds.yaml"
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 REPORT_PARTS = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
+_REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([\w.-]+)", re.IGNORECASE)
+_ACTION_LINE = re.compile(r"^\s*Action:\s*([\w-]+)", re.IGNORECASE | re.MULTILINE)
+_NOT_FAILED = {"delivered", "relayed", "expanded"}  # RFC 3464 actions that are not failures
 _MESSAGE_ID_LINE = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -50,6 +53,7 @@ class BounceRules(RuleSection):
 
 
 class AutoReplyRules(RuleSection):
+    report_types: list[str]
     headers: list[str]
     precedence: list[str]
     subjects: list[str]
@@ -210,9 +214,15 @@ def _values(msg: ParsedMessage, name: str) -> list[str]:
     return [v.strip().lower() for v in msg.headers.get(name, "").split("\n") if v.strip()]
 
 
+def _report_type(msg: ParsedMessage) -> str | None:
+    if msg.content_type != "multipart/report":
+        return None
+    found = _REPORT_TYPE.search(msg.headers.get("content-type", ""))
+    return found.group(1).lower() if found else None
+
+
 def _is_bounce(msg: ParsedMessage, rules: KindRules) -> bool:
-    content_type = msg.headers.get("content-type", "").lower()
-    if msg.content_type == "multipart/report" and "delivery-status" in content_type:
+    if _report_type(msg) == "delivery-status":
         return True
     if _local_part(msg.from_email) in rules.bounce.senders:
         return True
@@ -220,6 +230,9 @@ def _is_bounce(msg: ParsedMessage, rules: KindRules) -> bool:
 
 
 def _auto_reply_reason(msg: ParsedMessage, rules: KindRules) -> str | None:
+    report_type = _report_type(msg)
+    if report_type in rules.auto_reply.report_types:
+        return f"report-type={report_type}"
     for value in _values(msg, "auto-submitted"):
         if re.split(r"[\s;(]", value, maxsplit=1)[0] != "no":  # 'no (comment)' is still no
             return f"Auto-Submitted: {value}"
@@ -311,8 +324,22 @@ def _header_block(data: bytes) -> str:
     return head.decode("utf-8", "replace")
 
 
+def _reports_success_only(msg: ParsedMessage) -> bool:
+    """A delivery report whose every recipient was reached (a delivery receipt)."""
+    actions = [
+        action.lower()
+        for a in msg.attachments
+        if a.content_type == "message/delivery-status"
+        for action in _ACTION_LINE.findall(a.data.decode("utf-8", "replace"))
+    ]
+    return bool(actions) and set(actions) <= _NOT_FAILED
+
+
 def bounced_message_ids(msg: ParsedMessage) -> list[str]:
-    """For a bounce: the Message-IDs of the original (our) message named in the report."""
+    """For a bounce: the Message-IDs of the original (our) message named in the report;
+    none for a delivery report that says every recipient got the message."""
+    if _reports_success_only(msg):
+        return []
     found: list[str] = []
     for attachment in msg.attachments:
         if attachment.content_type in REPORT_PARTS or attachment.sniffed_type == "eml":

@@ -6,16 +6,18 @@ from intake.mailbox.imap import ImapMailbox
 from intake.mailbox.maildir import MaildirMailbox
 
 
-def open_mailbox(settings: Settings) -> Mailbox:
-    """A connected mailbox for ``settings.inbox.backend`` (``maildir`` or ``imap``).
-
-    Raises ``MailboxError`` when it cannot be reached. Call ``close()`` when done;
-    a service wanting IDLE alongside fetching opens a second one.
-    """
-    mailbox: Mailbox
+def make_mailbox(settings: Settings) -> Mailbox:
+    """The mailbox for ``settings.inbox.backend`` (``maildir`` or ``imap``), not yet connected."""
     if settings.inbox.backend == "imap":
-        mailbox = ImapMailbox(settings.imap)
-    else:
-        mailbox = MaildirMailbox(settings.inbox.maildir)
+        return ImapMailbox(settings.imap)
+    return MaildirMailbox(settings.inbox.maildir)
+
+
+def open_mailbox(settings: Settings) -> Mailbox:
+    """A connected mailbox; raises ``MailboxError`` when it cannot be reached.
+
+    Call ``close()`` when done; a service wanting IDLE alongside fetching opens a second one.
+    """
+    mailbox = make_mailbox(settings)
     mailbox.connect()
     return mailbox

@@ -17,6 +17,9 @@ from datetime import UTC
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
+
+# Message-IDs are long; folding them would make In-Reply-To lines that some clients misread.
+REPLY_POLICY = SMTP.clone(max_line_length=998)
 from email.utils import format_datetime
 
 from intake.reply import OutgoingReply
@@ -50,7 +53,7 @@ def _boundary(message_id: str) -> str:
 
 def build_mime(reply: OutgoingReply) -> bytes:
     """multipart/alternative (plain text, then HTML), UTF-8, CRLF line endings."""
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=REPLY_POLICY)
     msg["From"] = Address(display_name=reply.from_name, addr_spec=reply.from_address)
     msg["To"] = reply.to
     msg["Subject"] = reply.subject

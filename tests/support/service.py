@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,10 @@ class Store:
 
     def replies(self, state: str | None = None) -> int:
         return self.count(Reply, *([Reply.state == state] if state else []))
+
+    def reply_kinds(self) -> Counter[str]:
+        with Session(self.engine) as session:
+            return Counter(session.scalars(select(Reply.kind)).all())
 
     def message_rows(self) -> list[MessageRecord]:
         with Session(self.engine) as session:
