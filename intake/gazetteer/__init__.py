@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from intake.contract import OrgKind
-from intake.gazetteer_bodies import BodyRules
-from intake.gazetteer_context import by_status_words, choose
-from intake.gazetteer_index import Lookup, NameIndex
-from intake.gazetteer_rules import Council, load_councils
-from intake.gazetteer_text import norm_tokens
+from intake.gazetteer.bodies import BodyRules
+from intake.gazetteer.context import by_status_words, choose
+from intake.gazetteer.index import Lookup, NameIndex
+from intake.gazetteer.rules import Council, load_councils
+from intake.gazetteer.text import norm_tokens
 
 __all__ = ["Council", "CouncilMatch", "Gazetteer", "MatchContext"]
 
@@ -151,7 +151,7 @@ class Gazetteer:
         Tried in turn: a known name; the names in a list ('Adur, Worthing & Sussex Police');
         the kind its words show ('WMCA'); a misspelt council name.
         """
-        from intake.gazetteer_scan import scan
+        from intake.gazetteer.scan import scan
 
         text, tokens = name.strip(), norm_tokens(name)
         found = self.index.lookup(tokens, fuzzy=False)
@@ -168,7 +168,7 @@ class Gazetteer:
 
     def find_in_text(self, text: str, context: MatchContext | None = None) -> list[CouncilMatch]:
         """Every council and other body named in free text, in order of appearance."""
-        from intake.gazetteer_scan import scan
+        from intake.gazetteer.scan import scan
 
         return scan(self, text, context, strict=True)
 

@@ -1,7 +1,7 @@
 """Non-council bodies (fire, police, health, combined authorities) and partnership brands.
 
 Built from rules/partners.yaml: the kind patterns classify a name, the body endings find
-such names in free text (gazetteer_bodyscan), and the brands say which councils stand
+such names in free text (gazetteer.bodyscan), and the brands say which councils stand
 behind a trading name.
 """
 
@@ -11,9 +11,9 @@ from typing import Any, get_args
 
 from intake.contract import OrgKind
 from intake.errors import RulesError
-from intake.gazetteer_bodyscan import BodyFinder, BodySpan
-from intake.gazetteer_rules import PARTNERS_FILE, entries, load_yaml, str_list
-from intake.gazetteer_text import TextTokens, norm_tokens
+from intake.gazetteer.bodyscan import BodyFinder, BodySpan
+from intake.gazetteer.rules import PARTNERS_FILE, entries, load_yaml, str_list
+from intake.gazetteer.text import TextTokens, norm_tokens
 
 KINDS: tuple[str, ...] = get_args(OrgKind)
 STOP_WORDS = frozenset({"and", "of", "the", "for", "on"})

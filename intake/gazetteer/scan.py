@@ -12,7 +12,7 @@ one fuzzy lookup, for typos.
 import re
 from typing import TYPE_CHECKING
 
-from intake.gazetteer_text import TextTokens, Token, tokenize
+from intake.gazetteer.text import TextTokens, Token, tokenize
 
 if TYPE_CHECKING:
     from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
@@ -158,7 +158,7 @@ def _settle_ambiguous(
     Dacorum': the region of the other partners points to Hertfordshire.
     """
     from intake.gazetteer import MatchContext
-    from intake.gazetteer_index import Lookup
+    from intake.gazetteer.index import Lookup
 
     named = {m.council.code: m.council for m in matches if m.council is not None}
     if not named or all(m.council is not None or not m.candidates for m in matches):

@@ -11,8 +11,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from intake.errors import RulesError
-from intake.gazetteer_rules import ALIASES_FILE, Council, entries, load_yaml, str_list
-from intake.gazetteer_text import StatusWords, TokenTrie, norm_tokens
+from intake.gazetteer.rules import ALIASES_FILE, Council, entries, load_yaml, str_list
+from intake.gazetteer.text import StatusWords, TokenTrie, norm_tokens
 
 Key = tuple[str, ...]
 # rapidfuzz ratio (0-100): 'worthng' ~ 'worthing' (93) passes, 'weald' ~ 'wealden' (83) does not

@@ -8,8 +8,8 @@ domain, same region). Only a clear winner is chosen: a tie leaves the name unres
 
 from typing import TYPE_CHECKING
 
-from intake.gazetteer_rules import Council
-from intake.gazetteer_text import norm_tokens
+from intake.gazetteer.rules import Council
+from intake.gazetteer.text import norm_tokens
 
 if TYPE_CHECKING:
     from intake.gazetteer import Gazetteer, MatchContext

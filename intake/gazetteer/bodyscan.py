@@ -10,7 +10,7 @@ name; elsewhere 'Horsham and Sussex Police' is a council and a force (joint name
 from dataclasses import dataclass
 
 from intake.contract import OrgKind
-from intake.gazetteer_text import TextTokens, TokenTrie, norm_tokens
+from intake.gazetteer.text import TextTokens, TokenTrie, norm_tokens
 
 JOINS = frozenset({"of", "the", "upon", "on"})
 # Capitalised words that never belong to a body's place name.
