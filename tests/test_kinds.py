@@ -29,6 +29,7 @@ def message(
     subject: str = "Shared legal service",
     sender: str = "Jo Bloggs <jo.bloggs@adur.gov.uk>",
     body: str = "Adur and Worthing share one legal team.",
+    content_type: str = "text/plain; charset=utf-8",
 ) -> ParsedMessage:
     lines = [
         f"From: {sender}",
@@ -36,7 +37,7 @@ def message(
         f"Subject: {subject}",
         "Date: Mon, 3 Jun 2024 10:12:00 +0100",
         "Message-ID: <m1@adur.gov.uk>",
-        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Type: {content_type}",
         *headers,
     ]
     data = ("\n".join(lines) + "\n\n" + body + "\n").encode()
@@ -61,7 +62,7 @@ def test_sample_messages_classify_as_expected(sample: Path) -> None:
 
 
 READ_RECEIPT = message(
-    "Content-Type: multipart/report; report-type=disposition-notification; boundary=R",
+    content_type="multipart/report; report-type=disposition-notification; boundary=R",
     subject="Read: [SS-2026-00042] Thank you for your example",
     body="--R\nContent-Type: text/plain\n\nYour message was read.\n--R--\n",
 )
@@ -204,7 +205,7 @@ Subject: [SS-2026-00007] Thank you
         ),
         (
             message(
-                "Content-Type: multipart/report; report-type=delivery-status; boundary=B",
+                content_type="multipart/report; report-type=delivery-status; boundary=B",
                 sender="postmaster@adur.gov.uk",
                 body=HEADERS_REPORT,
             ),
