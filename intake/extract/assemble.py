@@ -47,10 +47,18 @@ class Extractor:
         )  # fmt: skip
         found = self._entries(parsed, ctx)
         result.submissions = found
+        if result.sender.organisation_code is None and parsed.from_email:
+            result.sender.organisation_code = self._shared_domain_council(parsed.from_email, found)
         result.warnings.extend(dict.fromkeys(ctx.warnings))
         if kind == "submission" and not found:
             result.kind = "not_submission"
         return result
+
+    def _shared_domain_council(self, email: str, found: list[SubmissionEntry]) -> str | None:
+        """A domain several councils share ('adur-worthing.gov.uk'): the one named first."""
+        on_domain = {c.code for c in self.rules.gazetteer.councils_by_email(email)}
+        named = [o.code for entry in found for o in entry.organisations if o.code in on_domain]
+        return named[0] if named else None
 
     def _entries(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> list[SubmissionEntry]:
         found: list[tuple[SubmissionEntry, dict[str, str], str]] = []

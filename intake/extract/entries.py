@@ -71,8 +71,8 @@ def from_fields(fields: dict[str, str], source: str, ctx: EntryContext) -> Submi
     if value("status"):
         entry.status = rules.arrangements.classify_status(value("status"), today=ctx.today)
     entry.title = value("title") or None
-    entry.description = value("description") or None
-    entry.benefits = value("benefits") or None
+    entry.description = " ".join(value("description").split()) or None
+    entry.benefits = " ".join(value("benefits").split()) or None
     _fill_from_description(entry, ctx)
     for name in ("organisations", "service_areas", "savings", "savings_none_reason",
                  "start_year", "arrangement_type", "status", "title", "description",
