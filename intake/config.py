@@ -89,6 +89,15 @@ class LoggingSettings(Section):
     format: Literal["json", "text"] = "json"
 
 
+class WebSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    session_secret: str = ""
+    session_hours: int = Field(12, ge=1)
+    base_url: str = "http://127.0.0.1:8000"
+
+
 class Settings(Section):
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
@@ -98,6 +107,7 @@ class Settings(Section):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     rules_dir: Path = Path("rules")
     templates_dir: Path = Path("templates")
 
