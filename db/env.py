@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import intake.store  # noqa: F401  (registers the tables)
+import intake.web.accounts  # noqa: F401  (staff tables)
 from intake.db import make_engine
 
 config = context.config

@@ -5,6 +5,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import intake.store  # noqa: F401
+import intake.web.accounts  # noqa: F401
 from intake.db import make_engine
 
 
