@@ -2,6 +2,7 @@
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,13 +15,21 @@ from intake.extract.kinds import automated_reason
 from intake.ledger import Ledger
 from intake.mailbox.base import Mailbox
 from intake.mailbox.factory import make_mailbox
+from intake.messages import ParsedMessage
 from intake.parse.mime import parse_message
+from intake.readers import make_readers
 from intake.pipeline import Pipeline, Stages
 from intake.poller import PollReport, poll_once
 from intake.reply.outbox import Outbox, SendReport
 from intake.reply.render import ReplyRenderer
 from intake.reply.transport import Transport, open_transport
 from intake.rules import Rules
+
+
+def message_parser(settings: Settings, rules: Rules) -> Callable[[bytes], ParsedMessage]:
+    """The parse stage, with the attachment readers bound to the loaded rules."""
+    limits, readers = settings.limits, make_readers(rules.form_fields)
+    return lambda data: parse_message(data, limits, rules.kinds, readers=readers)
 
 
 @dataclass
@@ -44,14 +53,14 @@ class App:
 
     @cached_property
     def extractor(self) -> Extractor:
-        return Extractor(self.rules)
+        return Extractor(self.rules, self.settings.outbox.from_address)
 
     @cached_property
     def stages(self) -> Stages:
-        limits, kinds = self.settings.limits, self.rules.kinds
+        kinds = self.rules.kinds
         our_address = self.settings.outbox.from_address
         return Stages(
-            parse=lambda data: parse_message(data, limits, kinds),
+            parse=message_parser(self.settings, self.rules),
             extract=self.extractor.extract,
             automated_reason=lambda parsed: automated_reason(parsed, kinds, our_address),
             validation=self.rules.validation,

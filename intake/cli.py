@@ -99,9 +99,9 @@ def _with_app(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _extract(settings: Settings, file: Path) -> int:
+    from intake.app import message_parser
     from intake.errors import ParseError
     from intake.extract.assemble import Extractor
-    from intake.parse.mime import parse_message
     from intake.rules import Rules
     from intake.validate import ValidationRules, validate
 
@@ -112,7 +112,7 @@ def _extract(settings: Settings, file: Path) -> int:
         return 2
     rules = Rules.load(settings.rules_dir)
     try:
-        parsed = parse_message(data, settings.limits, rules.kinds)
+        parsed = message_parser(settings, rules)(data)
     except ParseError as e:
         print(f"intake: {file}: {e}", file=sys.stderr)
         return 2

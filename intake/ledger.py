@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from intake.faults import crash_point
 from intake.messages import RawMessage
 from intake.store import Event, MailboxCursor, MessageRecord, RawBlob, utcnow
 
@@ -69,6 +70,7 @@ class Ledger:
                                   detail={"uid": raw.uid, "folder": raw.folder}))
             self._advance_cursor(session, raw)
             session.commit()
+            crash_point("ledger.recorded")
             if existing is not None:
                 return Recorded(existing, False)
             assert row.id is not None

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from intake.config import OutboxSettings
 from intake.errors import DeliveryError, PermanentDeliveryError
+from intake.faults import crash_point
 from intake.reply import OutgoingReply, ReplyContext
 from intake.reply.mime import build_mime, new_message_id
 from intake.reply.render import ReplyRenderer
@@ -90,6 +91,7 @@ class Outbox:
             claimed = self._claim(instance)
             if claimed is None:
                 break
+            crash_point("outbox.claimed")
             try:
                 transport.deliver(claimed.raw, self.settings.from_address, [claimed.to_address])
             except PermanentDeliveryError as e:
@@ -105,6 +107,7 @@ class Outbox:
                     report.retrying += 1
                 report.errors.append(str(e))
             else:
+                crash_point("outbox.delivered")
                 self._mark_sent(claimed)
                 report.sent += 1
         return report
