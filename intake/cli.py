@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="messages by state, outbox backlog, last poll")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
+    ev = sub.add_parser("eval", help="score extraction on a folder of .eml + expected .json")
+    ev.add_argument("dir", type=Path)
+    ev.add_argument("--min", type=float, default=0.95)
     return p
 
 
@@ -50,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args)
         if args.command == "extract":
             return _extract(settings, args.file)
+        if args.command == "eval":
+            from intake.evaluate import main as eval_main
+
+            return eval_main(args.dir, settings, args.min)
         from intake.logs import setup_logging
 
         setup_logging(settings.logging)
