@@ -54,6 +54,9 @@ class MessageRecord(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
     extract: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # normalised sender + subject + body + attachments (intake.dedupe): the same
+    # message re-sent under another Message-ID has the same content hash
+    content_hash: str | None = Field(default=None, max_length=64, index=True)
 
 
 class MailboxCursor(SQLModel, table=True):
@@ -93,6 +96,11 @@ class Submission(SQLModel, table=True):
     sources: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     flag: str | None = Field(default=None, sa_column=Column(Text))  # needs staff: why
+    # the sender failed DMARC or wrote from outside any known public-sector domain
+    unverified: bool = False
+    # review_state 'duplicate_candidate': the record (or published map entry) it repeats
+    duplicate_of: int | None = Field(default=None, index=True)
+    duplicate_of_map: int | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -163,3 +171,64 @@ class Event(SQLModel, table=True):
     message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class SubmissionHistory(SQLModel, table=True):
+    """Each change to a submission's facts after it was created, and where it came from."""
+
+    __tablename__ = "submission_history"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    field: str = Field(max_length=40)
+    old: Any = Field(default=None, sa_column=Column(JSON))
+    new: Any = Field(default=None, sa_column=Column(JSON))
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the source message
+    actor: str = Field(max_length=200)  # 'council' for a follow-up; staff changes name the user
+    at: datetime = Field(default_factory=utcnow)
+
+
+class SuppressedAddress(SQLModel, table=True):
+    """Addresses never written to again automatically (a reply to them bounced)."""
+
+    __tablename__ = "suppressed_address"
+    address: str = Field(primary_key=True, max_length=320)  # lower case
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MapEntry(SQLModel, table=True):
+    """An arrangement already published on the map (``intake import-map``)."""
+
+    __tablename__ = "map_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: str = Field(max_length=100, unique=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    organisations: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    council_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    service_areas: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class ArrangementFingerprint(SQLModel, table=True):
+    """What duplicate matching compares, one row per held submission or map entry."""
+
+    __tablename__ = "arrangement_fingerprint"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", unique=True)
+    map_entry_id: int | None = Field(default=None, foreign_key="map_entry.id", unique=True)
+    reference: str = Field(max_length=100)
+    codes: str = Field(sa_column=Column(Text, nullable=False))  # current codes, space-separated
+    areas: str = Field(sa_column=Column(Text, nullable=False))  # slugs, space-separated
+    text: str = Field(sa_column=Column(Text, nullable=False))  # title + description, normalised
+
+
+class ArrangementCouncilKey(SQLModel, table=True):
+    """The blocking index: council current_code -> fingerprints naming it."""
+
+    __tablename__ = "arrangement_council_key"
+    code: str = Field(primary_key=True, max_length=9)
+    fingerprint_id: int = Field(foreign_key="arrangement_fingerprint.id", primary_key=True,
+                                index=True)  # fmt: skip
