@@ -6,8 +6,10 @@ that repeated failures slow and then lock an address, whatever process served th
 
 from datetime import datetime
 
-from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import Engine, Index, select
+from sqlmodel import Field, Session, SQLModel
 
 from intake.store import utcnow
 
@@ -37,3 +39,52 @@ class SignInAttempt(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     succeeded: bool = False
     remote_addr: str | None = Field(default=None, max_length=64)
+
+
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AccountError(ValueError):
+    """Raised when an account cannot be created or changed as asked (bad role, e-mail, password)."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def password_matches(account: StaffAccount, password: str) -> bool:
+    try:
+        return _HASHER.verify(account.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def check_new_account(email: str, role: str, password: str, min_length: int) -> str:
+    """The normalised address, or AccountError saying what is wrong."""
+    address = normalise_email(email)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < min_length:
+        raise AccountError(f"the password must have at least {min_length} characters")
+    return address
+
+
+def add_account(
+    engine: Engine, email: str, role: str, password: str, *, min_length: int = 12
+) -> StaffAccount:
+    """Create an account; AccountError when the address is taken or the input is unfit."""
+    address = check_new_account(email, role, password, min_length)
+    with Session(engine) as session:
+        if session.scalar(select(StaffAccount.id).where(StaffAccount.email == address)):
+            raise AccountError(f"an account for {address} already exists")
+        account = StaffAccount(email=address, role=role, password_hash=hash_password(password))
+        session.add(account)
+        session.commit()
+        session.refresh(account)
+        return account
