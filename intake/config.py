@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from intake.errors import ConfigError
 
 ENV_PREFIX = "INTAKE_"
+# INTAKE_* variables that are not settings: the file to read, test harness switches.
+NOT_SETTINGS = ("INTAKE_CONFIG", "INTAKE_CRASH_AT", "INTAKE_STAFF_PASSWORD", "INTAKE_TEST_")
 
 
 class Section(BaseModel):
@@ -116,7 +118,7 @@ class Settings(Section):
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == "INTAKE_CONFIG":
+        if not name.startswith(ENV_PREFIX) or name.startswith(NOT_SETTINGS):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
         node = tree

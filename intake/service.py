@@ -30,9 +30,8 @@ class Service:
         )
 
     def _poll_job(self) -> None:
-        report = self.app.poll()
-        if report.new or report.processed:
-            self._run_now("send")
+        self.app.poll()
+        self._run_now("send")  # replies go out seconds after their message came in
 
     def _send_job(self) -> None:
         self.app.send()
@@ -70,9 +69,10 @@ class Service:
         now = datetime.now(UTC)
         self.scheduler.add_job(self._poll_job, "interval", seconds=interval, id="poll",
                                max_instances=1, coalesce=True, next_run_time=now)
+        # The first send follows the first poll (which triggers it), not both at once.
         self.scheduler.add_job(self._send_job, "interval",
                                seconds=self.app.settings.outbox.send_interval_seconds,
-                               id="send", max_instances=1, coalesce=True, next_run_time=now)
+                               id="send", max_instances=1, coalesce=True)
         self.scheduler.start()
         if self._wants_watcher():
             threading.Thread(target=self._watch, name="idle-watcher", daemon=True).start()

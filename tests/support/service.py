@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from intake.db import make_engine
-from intake.store import MessageRecord, Reply, Submission
+from intake.store import MailboxCursor, MessageRecord, Reply, Submission
 from tests.support.dovecot import ImapAccount
 from tests.support.smtp import SmtpTestServer
 
@@ -126,6 +126,14 @@ class Store:
     def reply_kinds(self) -> Counter[str]:
         with Session(self.engine) as session:
             return Counter(session.scalars(select(Reply.kind)).all())
+
+    def count_polls(self) -> int:
+        return self.count(MailboxCursor, MailboxCursor.last_poll_at.is_not(None))  # type: ignore[union-attr]
+
+    def reply_senders(self) -> list[str]:
+        """Which instance sent each reply (its claim), to see work shared out."""
+        with Session(self.engine) as session:
+            return [str(c) for c in session.scalars(select(Reply.claimed_by)).all()]
 
     def message_rows(self) -> list[MessageRecord]:
         with Session(self.engine) as session:
