@@ -46,6 +46,7 @@ from intake.parse.attachments import (
 )
 from intake.parse.html import MAX_HTML_CHARS, html_to_text
 from intake.parse.quotes import find_forward, sender_text, split_reply, tidy, unflow
+from intake.readers import READERS as DOCUMENT_READERS
 
 _HEAD_SCAN = 65536
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
@@ -483,7 +484,8 @@ def parse_message(
     """Read one RFC 5322 message; ParseError only when it is not a message at all.
 
     ``kinds`` defaults to the project's rules/kinds.yaml; ``readers`` (sniffed
-    type -> reader) are used besides those registered with ``register_reader``.
+    type -> reader) are used besides those registered with ``register_reader``, which
+    themselves come before the project's document readers (PDF, Word, Excel, CSV).
     """
     _check_is_message(data, limits)
     msg = _parse_tree(data)
@@ -493,7 +495,7 @@ def parse_message(
     parsed.warnings.extend(body.warnings)
     rules = kinds or default_kind_rules()
     _split_text(parsed, rules)
-    _read_attachments(parsed, body, limits, {**READERS, **(readers or {})})
+    _read_attachments(parsed, body, limits, {**DOCUMENT_READERS, **READERS, **(readers or {})})
     if parsed.forwarded_from is None:
         parsed.forwarded_from = _forwarded_as_attachment(parsed, rules)
     return parsed
