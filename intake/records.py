@@ -19,7 +19,9 @@ def make_reference(year: int, submission_id: int) -> str:
     return f"SS-{year}-{submission_id:05d}"
 
 
-def save_entries(session: Session, message: MessageRecord, result: ExtractResult) -> list[Submission]:
+def save_entries(
+    session: Session, message: MessageRecord, result: ExtractResult
+) -> list[Submission]:
     """Add one submission per entry (with organisations, areas, savings); flushes for ids."""
     assert message.id is not None
     saved: list[Submission] = []
@@ -40,20 +42,42 @@ def save_entries(session: Session, message: MessageRecord, result: ExtractResult
         assert row.id is not None
         row.reference = make_reference(message.received_at.year, row.id)
         _add_children(session, row.id, entry)
-        session.add(Event(actor="pipeline", action="submission_created", message_id=message.id,
-                          submission_id=row.id, detail={"reference": row.reference,
-                                                        "missing": list(entry.missing)}))
+        session.add(
+            Event(
+                actor="pipeline",
+                action="submission_created",
+                message_id=message.id,
+                submission_id=row.id,
+                detail={"reference": row.reference, "missing": list(entry.missing)},
+            )
+        )
         saved.append(row)
     return saved
 
 
 def _add_children(session: Session, submission_id: int, entry: SubmissionEntry) -> None:
-    for position, org in enumerate(entry.organisations):
-        session.add(SubmissionOrganisation(submission_id=submission_id, position=position,
-                                           **org.model_dump()))
-    for slug in dict.fromkeys(entry.service_areas):
+    add_organisations(session, submission_id, entry.organisations)
+    add_service_areas(session, submission_id, entry.service_areas)
+    add_savings(session, submission_id, entry.savings)
+
+
+def add_organisations(session: Session, submission_id: int, orgs: list[Organisation],
+                      first_position: int = 0) -> None:  # fmt: skip
+    for position, org in enumerate(orgs, first_position):
+        session.add(
+            SubmissionOrganisation(
+                submission_id=submission_id, position=position, **org.model_dump()
+            )
+        )
+
+
+def add_service_areas(session: Session, submission_id: int, slugs: list[str]) -> None:
+    for slug in dict.fromkeys(slugs):
         session.add(SubmissionServiceArea(submission_id=submission_id, slug=slug))
-    for saving in entry.savings:
+
+
+def add_savings(session: Session, submission_id: int, savings: list[Saving]) -> None:
+    for saving in savings:
         session.add(SubmissionSaving(submission_id=submission_id, **saving.model_dump()))
 
 
@@ -74,18 +98,32 @@ def load_entry(session: Session, submission: Submission) -> SubmissionEntry:
     ).all()
     contact = None
     if submission.contact_name or submission.contact_email or submission.contact_phone:
-        contact = Contact(name=submission.contact_name, email=submission.contact_email,
-                          phone=submission.contact_phone)
+        contact = Contact(
+            name=submission.contact_name,
+            email=submission.contact_email,
+            phone=submission.contact_phone,
+        )
     return SubmissionEntry(
         title=submission.title,
-        organisations=[Organisation(name=o.name, code=o.code, current_code=o.current_code,
-                                    role=o.role, kind=o.kind) for o in orgs],  # type: ignore[arg-type]
+        organisations=[
+            Organisation(
+                name=o.name, code=o.code, current_code=o.current_code, role=o.role, kind=o.kind
+            )
+            for o in orgs
+        ],  # type: ignore[arg-type]
         service_areas=list(areas),
         arrangement_type=submission.arrangement_type,  # type: ignore[arg-type]
         status=submission.status,  # type: ignore[arg-type]
         start_year=submission.start_year,
-        savings=[Saving(amount_gbp=s.amount_gbp, period=s.period, basis=s.basis,  # type: ignore[arg-type]
-                        year=s.year) for s in savings],
+        savings=[
+            Saving(
+                amount_gbp=s.amount_gbp,
+                period=s.period,
+                basis=s.basis,  # type: ignore[arg-type]
+                year=s.year,
+            )
+            for s in savings
+        ],
         savings_none_reason=submission.savings_none_reason,
         description=submission.description,
         benefits=submission.benefits,

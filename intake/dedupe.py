@@ -1,0 +1,183 @@
+"""Duplicates, at two levels.
+
+Message level: the same message again (the same Message-ID, or the same content
+under another Message-ID: see ``content_hash``) creates nothing and sends nothing.
+
+Arrangement level: each held arrangement (submission or published map entry) has
+a fingerprint (council current codes, service areas, words) and one
+``arrangement_council_key`` row per council; a lookup reads only the fingerprints
+sharing a council with the new entry (blocking), so it stays fast with 100,000
+records, then compares council overlap, service areas and wording (rapidfuzz).
+"""
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz
+from sqlalchemy import delete, or_, select
+from sqlmodel import Session
+
+from intake.contract import SubmissionEntry
+from intake.messages import ParsedMessage
+from intake.store import ArrangementCouncilKey, ArrangementFingerprint, MessageRecord
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+class DuplicateRules(BaseModel):
+    """The ``duplicates`` section of rules/conversation.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_council_overlap: float = 0.5
+    min_similarity_same_services: float = 35
+    min_similarity_overlapping_services: float = 60
+    max_candidates: int = 5000
+
+
+def normalised_text(text: str) -> str:
+    """Lower-case words only: spacing, punctuation and line wrapping do not count."""
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def content_hash(parsed: ParsedMessage, subject_core: Callable[[str], str]) -> str:
+    """Sender, subject (without 'Re:'/'[EXTERNAL]' tags), body words and attachments.
+
+    Headers a relay or a second delivery changes (Received, Date, Message-ID) are
+    left out, so a re-sent copy hashes the same; any change of wording does not.
+    """
+    parts = [
+        (parsed.from_email or "").lower(),
+        normalised_text(subject_core(parsed.subject)),
+        normalised_text(parsed.body_text),
+        *sorted(hashlib.sha256(a.data).hexdigest() for a in parsed.attachments),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def earlier_copy(session: Session, row: MessageRecord) -> MessageRecord | None:
+    """A message already processed with the same Message-ID or the same content hash."""
+    same = []
+    if row.message_id:
+        same.append(MessageRecord.message_id == row.message_id)
+    if row.content_hash:
+        same.append(MessageRecord.content_hash == row.content_hash)
+    if not same:
+        return None
+    return session.scalars(
+        select(MessageRecord)
+        .where(or_(*same), MessageRecord.id != row.id, MessageRecord.state == "processed")
+        .order_by(MessageRecord.id)  # type: ignore[arg-type]
+        .limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    codes: frozenset[str]
+    areas: frozenset[str]
+    text: str
+
+    @classmethod
+    def of(cls, entry: SubmissionEntry) -> "Fingerprint":
+        codes = frozenset(o.current_code for o in entry.organisations if o.current_code)
+        words = " ".join(filter(None, [entry.title, entry.description]))
+        return cls(codes, frozenset(entry.service_areas), normalised_text(words)[:2000])
+
+    @classmethod
+    def of_row(cls, row: ArrangementFingerprint) -> "Fingerprint":
+        return cls(frozenset(row.codes.split()), frozenset(row.areas.split()), row.text)
+
+
+@dataclass(frozen=True)
+class Match:
+    fingerprint_id: int
+    submission_id: int | None
+    map_entry_id: int | None
+    reference: str
+    score: float
+
+
+def same_arrangement(new: Fingerprint, held: Fingerprint, rules: DuplicateRules) -> float | None:
+    """The wording similarity (0-100) when ``new`` and ``held`` are one arrangement, else None."""
+    if not new.codes or not held.codes:
+        return None
+    overlap = len(new.codes & held.codes) / len(new.codes | held.codes)
+    if overlap < rules.min_council_overlap or not new.areas & held.areas:
+        return None
+    similarity = fuzz.token_set_ratio(new.text, held.text) if new.text and held.text else 0.0
+    needed = (rules.min_similarity_same_services if new.areas == held.areas
+              else rules.min_similarity_overlapping_services)  # fmt: skip
+    return similarity if similarity >= needed else None
+
+
+def find_duplicate(session: Session, entry: SubmissionEntry, rules: DuplicateRules) -> Match | None:
+    """The held arrangement ``entry`` repeats (the most similar), or None."""
+    new = Fingerprint.of(entry)
+    if len(new.codes) < 1 or not new.areas:
+        return None
+    keys = select(ArrangementCouncilKey.fingerprint_id).where(
+        ArrangementCouncilKey.code.in_(sorted(new.codes))  # type: ignore[attr-defined]
+    )
+    rows = session.scalars(
+        select(ArrangementFingerprint)
+        .where(ArrangementFingerprint.id.in_(keys))  # type: ignore[union-attr]
+        .order_by(ArrangementFingerprint.id.desc())  # type: ignore[union-attr]
+        .limit(rules.max_candidates)
+    ).all()
+    best: Match | None = None
+    for row in rows:
+        score = same_arrangement(new, Fingerprint.of_row(row), rules)
+        if score is not None and (best is None or score > best.score):
+            assert row.id is not None
+            best = Match(row.id, row.submission_id, row.map_entry_id, row.reference, score)
+    return best
+
+
+def index_arrangement(
+    session: Session, fingerprint: Fingerprint, *, reference: str,
+    submission_id: int | None = None, map_entry_id: int | None = None,
+) -> None:  # fmt: skip
+    """Add or refresh the fingerprint and council keys of one held arrangement."""
+    owner = (ArrangementFingerprint.submission_id == submission_id if submission_id is not None
+             else ArrangementFingerprint.map_entry_id == map_entry_id)  # fmt: skip
+    row = session.scalars(select(ArrangementFingerprint).where(owner)).first()
+    if row is None:
+        row = ArrangementFingerprint(submission_id=submission_id, map_entry_id=map_entry_id,
+                                     reference=reference, codes="", areas="", text="")  # fmt: skip
+    row.reference = reference
+    row.codes = " ".join(sorted(fingerprint.codes))
+    row.areas = " ".join(sorted(fingerprint.areas))
+    row.text = fingerprint.text
+    session.add(row)
+    session.flush()
+    session.execute(
+        delete(ArrangementCouncilKey).where(ArrangementCouncilKey.fingerprint_id == row.id)  # type: ignore[arg-type]
+    )
+    assert row.id is not None
+    session.add_all(ArrangementCouncilKey(code=c, fingerprint_id=row.id) for c in fingerprint.codes)
+
+
+def what_it_adds(new: SubmissionEntry, held: SubmissionEntry | None) -> list[str]:
+    """The facts ``new`` states that ``held`` lacks (for staff merging a duplicate)."""
+    fields: Iterable[str] = ("title", "organisations", "service_areas", "arrangement_type",
+                             "status", "start_year", "savings", "savings_none_reason",
+                             "description", "benefits", "contact")  # fmt: skip
+    added = []
+    for name in fields:
+        value = getattr(new, name)
+        if value in (None, [], ""):
+            continue
+        if held is None or getattr(held, name) in (None, [], ""):
+            added.append(name)
+        elif name == "organisations":
+            held_codes = {o.current_code or o.name for o in held.organisations}
+            if any((o.current_code or o.name) not in held_codes for o in new.organisations):
+                added.append(name)
+        elif name in ("service_areas", "savings") and not set(map(str, value)) <= set(
+            map(str, getattr(held, name))
+        ):
+            added.append(name)
+    return added
