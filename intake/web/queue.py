@@ -20,7 +20,7 @@ from intake.store import (
     SubmissionServiceArea,
 )
 
-OPEN_STATES = ("pending", "awaiting_council", "duplicate")
+OPEN_STATES = ("pending", "awaiting_council", "duplicate_candidate")
 STATUSES = {
     "needs_review": "Needs review",
     "awaiting_council": "Awaiting council's answer",
@@ -67,12 +67,12 @@ class QueuePage:
     failed: list[MessageRecord] = field(default_factory=list)
 
 
-def status_of(sub: Submission, gazetteer: Gazetteer) -> str:
-    if getattr(sub, "duplicate_of", None) or sub.review_state == "duplicate":
+def status_of(sub: Submission) -> str:
+    if sub.review_state == "duplicate_candidate":
         return "duplicate_candidate"
     if sub.review_state == "awaiting_council":
         return "awaiting_council"
-    if not sub.sender_email or not gazetteer.councils_by_email(sub.sender_email):
+    if sub.unverified:
         return "unverified_sender"
     return "needs_review"
 
@@ -107,7 +107,7 @@ def load_rows(session: Session, subs: list[Submission], gazetteer: Gazetteer) ->
             id=s.id,
             reference=s.reference or "",
             title=s.title or "(untitled)",
-            status=status_of(s, gazetteer),
+            status=status_of(s),
             sender=s.sender_email or "",
             received_at=received.get(s.message_id, s.created_at),
             text=" ".join(x or "" for x in (s.reference, s.title, s.description, s.sender_email)),
@@ -163,6 +163,7 @@ def queue_page(
     counts = Counter(r.status for r in rows)
     failed = failed_messages(session)
     counts["failed"] = len(failed)
+    counts = Counter({k: counts.get(k, 0) for k in STATUSES})
     if f.status == "failed":
         return QueuePage([], dict(counts), len(failed), 1, 1, failed)
     chosen = [r for r in rows if (not f.status or r.status == f.status) and _keep(r, f)]
@@ -170,7 +171,7 @@ def queue_page(
     pages = max(1, -(-len(chosen) // per_page))
     page = min(max(1, f.page), pages)
     shown = chosen[(page - 1) * per_page : page * per_page]
-    return QueuePage(shown, {k: counts.get(k, 0) for k in STATUSES}, len(chosen), page, pages)
+    return QueuePage(shown, dict(counts), len(chosen), page, pages)
 
 
 def oldest_open(session: Session) -> datetime | None:

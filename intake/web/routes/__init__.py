@@ -1,5 +1,5 @@
 """One router per resource; ``ROUTERS`` is what ``create_app`` mounts."""
 
-from intake.web.routes import queue, signin
+from intake.web.routes import messages, queue, signin, submissions
 
-ROUTERS = [signin.router, queue.router]
+ROUTERS = [signin.router, queue.router, submissions.router, messages.router]
