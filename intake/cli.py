@@ -13,6 +13,7 @@ from sqlmodel import Session
 from intake.config import Settings, load_settings
 from intake.errors import IntakeError
 from intake.messages import RawMessage
+from intake.web import cli as web_commands
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score extraction on a folder of .eml + expected .json")
     ev.add_argument("dir", type=Path)
     ev.add_argument("--min", type=float, default=0.95)
+    web_commands.add_commands(sub)
     return p
 
 
@@ -78,6 +80,8 @@ def _with_app(settings: Settings, args: argparse.Namespace) -> int:
 
     app = App.build(settings)
     check_current(app.engine)
+    if args.command in web_commands.COMMANDS:
+        return web_commands.run(app, args)
     if args.command == "run":
         from intake.service import Service
 

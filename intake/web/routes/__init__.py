@@ -1,5 +1,13 @@
 """One router per resource; ``ROUTERS`` is what ``create_app`` mounts."""
 
-from intake.web.routes import messages, queue, signin, submissions
+from intake.web.routes import admin, messages, ops, published, queue, signin, submissions
 
-ROUTERS = [signin.router, queue.router, submissions.router, messages.router]
+ROUTERS = [
+    signin.router,
+    queue.router,
+    submissions.router,
+    messages.router,
+    published.router,
+    admin.router,
+    ops.router,
+]
