@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from intake.contract import ArrangementStatus, ArrangementType, Basis, Period
 from intake.errors import RulesError
@@ -46,6 +46,14 @@ class SavingsSection(_Strict):
     reason_fillers: list[str]
 
 
+class RolesSection(_Strict):
+    """Who leads, and which bodies named in a message never take part (the recipient)."""
+
+    lead_before: list[str] = Field(default_factory=list)  # "hosted by" NAME
+    lead_after: list[str] = Field(default_factory=list)  # NAME "acts as lead authority"
+    not_participants: list[str] = Field(default_factory=list)
+
+
 class ArrangementsFile(_Strict):
     """The shape of rules/arrangements.yaml."""
 
@@ -53,6 +61,12 @@ class ArrangementsFile(_Strict):
     statuses: dict[ArrangementStatus, list[str]]
     future_start: list[str]
     savings: SavingsSection
+    roles: RolesSection = Field(default_factory=RolesSection)
+
+
+def _alternatives(phrases: list[str]) -> str:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered) or r"(?!x)x"
 
 
 def _savings_wording(section: SavingsSection) -> SavingsWording:
@@ -79,6 +93,11 @@ class ArrangementRules:
         self._future_start = re.compile(rf"\b(?:{start_words}){_DATE_AFTER}", re.IGNORECASE)
         self._date_after = re.compile(_DATE_AFTER, re.IGNORECASE)
         self.savings = _savings_wording(data.savings)
+        roles = data.roles
+        # A lead phrase ends right before a name, or starts right after one.
+        self.lead_before = re.compile(rf"\b(?:{_alternatives(roles.lead_before)})\s*$", re.I)
+        self.lead_after = re.compile(rf"^[\s,(]*(?:{_alternatives(roles.lead_after)})\b", re.I)
+        self.not_participants = frozenset(n.casefold() for n in roles.not_participants)
 
     @classmethod
     def load(cls, rules_dir: Path) -> "ArrangementRules":

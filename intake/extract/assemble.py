@@ -1,21 +1,31 @@
 """The extract stage: a parsed message -> the contract's ExtractResult.
 
-Where facts come from, in order: labelled lines in the new text of the body; each
-attachment's form fields; each row of an attached table (one arrangement per row);
-and, when nothing is labelled, the prose of the body. Each entry records the
-source of every field it fills.
+Where facts come from, in order: a table pasted in the new text of the body (one
+arrangement per row) or its labelled lines; each attachment's form fields, table rows
+(one arrangement per row) or prose; and, when none of these describes an arrangement,
+the body itself: one entry per item of a list of arrangements, else one from its prose.
+A follow-up keeps only the facts its new text adds. Each entry records the source of
+every field it fills.
 """
 
-from intake.contract import ExtractResult, Sender, SubmissionEntry
+import re
+from email.utils import parseaddr
+
+from intake.contract import Contact, ExtractResult, Sender, SubmissionEntry
 from intake.extract import entries
 from intake.extract.contact import choose_contact
 from intake.extract.kinds import classify_kind, find_reference
+from intake.extract.listing import list_items, pasted_table_rows
+from intake.extract.prose import from_prose
 from intake.gazetteer import MatchContext
 from intake.messages import ParsedMessage
 from intake.readers.labels import fields_from_blocks
 from intake.rules import Rules
 
+_REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv)\s*:", re.IGNORECASE)
+_FORWARD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|tr)\s*:\s*)+", re.IGNORECASE)
 _NO_CONTENT_KINDS = ("auto_reply", "bounce", "not_submission")
+Found = list[tuple[SubmissionEntry, dict[str, str], str]]
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -33,8 +43,11 @@ class Extractor:
         result = ExtractResult(message_id=parsed.message_id, kind=kind)
         result.reference = find_reference(parsed, rules.kinds)
         sender_council = rules.gazetteer.by_email(parsed.from_email or "")
-        result.sender = Sender(name=parsed.from_name, email=parsed.from_email,
-                               organisation_code=sender_council.code if sender_council else None)
+        result.sender = Sender(
+            name=parsed.from_name,
+            email=parsed.from_email,
+            organisation_code=sender_council.code if sender_council else None,
+        )
         result.warnings.extend(parsed.warnings)
         if kind in _NO_CONTENT_KINDS:
             return result
@@ -45,10 +58,12 @@ class Extractor:
                                sender_email=parsed.from_email),
             today=parsed.date.date() if parsed.date else None,
         )  # fmt: skip
-        found = self._entries(parsed, ctx)
+        found = self._entries(parsed, ctx, follow_up=kind == "follow_up")
         result.submissions = found
         if result.sender.organisation_code is None and parsed.from_email:
             result.sender.organisation_code = self._shared_domain_council(parsed.from_email, found)
+        for attachment in parsed.attachments:
+            result.warnings.extend(attachment.warnings)
         result.warnings.extend(dict.fromkeys(ctx.warnings))
         if kind == "submission" and not found:
             result.kind = "not_submission"
@@ -60,11 +75,36 @@ class Extractor:
         named = [o.code for entry in found for o in entry.organisations if o.code in on_domain]
         return named[0] if named else None
 
-    def _entries(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> list[SubmissionEntry]:
-        found: list[tuple[SubmissionEntry, dict[str, str], str]] = []
-        body_fields = fields_from_blocks(_blocks(parsed.new_text), self.rules.form_fields)
-        if entries.has_content(body_fields):
-            found.append((entries.from_fields(body_fields, "body", ctx), body_fields, "body"))
+    def _entries(
+        self, parsed: ParsedMessage, ctx: entries.EntryContext, *, follow_up: bool
+    ) -> list[SubmissionEntry]:
+        found = self._body_fields(parsed.new_text, ctx, follow_up)
+        found += self._attachments(parsed, ctx)
+        if not found:
+            found = [(entry, {}, "body") for entry in self._body_prose(parsed.new_text, ctx,
+                                                                       follow_up)]  # fmt: skip
+        for entry, fields, source in found:
+            contact, contact_source = self._contact(fields, parsed)
+            entry.contact = contact
+            entry.sources["contact"] = source if contact_source == "fields" else contact_source
+        if len(found) == 1 and not follow_up:
+            self._title_from_subject(found[0][0], parsed.subject)
+        return [entry for entry, _fields, _source in found]
+
+    def _body_fields(self, text: str, ctx: entries.EntryContext, follow_up: bool) -> Found:
+        """A pasted table's rows, else the labelled lines of the body."""
+        rows = pasted_table_rows(text, self.rules.form_fields)
+        found = [(entries.from_fields(r, "body", ctx), r, "body") for r in rows
+                 if entries.has_content(r)]  # fmt: skip
+        if found:
+            return found
+        fields = fields_from_blocks(_blocks(text), self.rules.form_fields)
+        if entries.has_content(fields) or (follow_up and entries.has_content(fields, least=1)):
+            return [(entries.from_fields(fields, "body", ctx), fields, "body")]
+        return []
+
+    def _attachments(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> Found:
+        found: Found = []
         for attachment in parsed.attachments:
             source = f"attachment:{attachment.filename}"
             for row in attachment.rows:
@@ -74,15 +114,47 @@ class Extractor:
                 fields = attachment.fields
                 found.append((entries.from_fields(fields, source, ctx), fields, source))
             elif not attachment.rows and attachment.text:
-                entry = entries.from_prose(attachment.text, source, ctx)
+                entry = from_prose(attachment.text, source, ctx)
                 if entry is not None:
                     found.append((entry, {}, source))
-        if not found:
-            entry = entries.from_prose(parsed.new_text, "body", ctx)
+        return found
+
+    def _body_prose(
+        self, text: str, ctx: entries.EntryContext, follow_up: bool
+    ) -> list[SubmissionEntry]:
+        """One entry per listed arrangement, else one from the whole text."""
+        if follow_up:
+            entry = from_prose(text, "body", ctx, complete=False)
+            return [entry] if entry is not None else []
+        intro, items = list_items(text)
+        listed = []
+        for item in items:
+            entry = from_prose(item, "body", ctx) or from_prose(f"{intro}\n\n{item}", "body", ctx)
             if entry is not None:
-                found.append((entry, {}, "body"))
-        for entry, fields, source in found:
-            contact, contact_source = choose_contact(fields, parsed)
-            entry.contact = contact
-            entry.sources["contact"] = source if contact_source == "fields" else contact_source
-        return [entry for entry, _fields, _source in found]
+                listed.append(entry)
+        if len(listed) >= 2:
+            return listed
+        entry = from_prose(text, "body", ctx)
+        return [entry] if entry is not None else []
+
+    def _contact(self, fields: dict[str, str], parsed: ParsedMessage) -> tuple[Contact, str]:
+        """A forwarded message's author knows the arrangement better than who forwarded it."""
+        if parsed.forwarded_from and not (fields.get("contact_name") or
+                                          fields.get("contact_email")):  # fmt: skip
+            name, email = parseaddr(parsed.forwarded_from)
+            if email:
+                return Contact(name=name or None, email=email.lower()), "body"
+        return choose_contact(fields, parsed)
+
+    def _title_from_subject(self, entry: SubmissionEntry, subject: str) -> None:
+        """The subject as title when it names a service or an arrangement type; not a
+        reply's, which is the subject of the message it answers."""
+        if _REPLY_SUBJECT.match(subject):
+            return
+        core = _FORWARD_PREFIX.sub("", self.rules.kinds.subject_core(subject)).strip(" -:")
+        if entry.title or not core or len(core.split()) > 12:
+            return
+        rules = self.rules
+        if rules.services.classify(core) or rules.arrangements.classify_arrangement_type(core):
+            entry.title = core
+            entry.sources["title"] = "subject"

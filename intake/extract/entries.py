@@ -4,20 +4,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from intake.contract import SubmissionEntry
+from intake.contract import Organisation, Saving, SubmissionEntry
 from intake.extract import organisations as orgs
 from intake.extract.dates import normalise_year_label, parse_start_year
-from intake.extract.money import find_no_savings_reason, parse_savings
+from intake.extract.money import find_no_savings_reason, parse_amount, parse_savings
 from intake.gazetteer import MatchContext
 from intake.rules import Rules
 
 # Keys of rules/form_fields.yaml that say an arrangement is being described.
 CONTENT_KEYS = ("lead_council", "partner_councils", "service_areas", "savings", "description",
                 "no_savings_reason", "title")  # fmt: skip
-_LEAD_WORDS = re.compile(r"\b(?:lead|leads|led by|hosted by|hosts|host authority|on behalf of)\b",
-                         re.IGNORECASE)  # fmt: skip
-_GREETING = re.compile(r"^(?:dear|hi|hello|good (?:morning|afternoon)|to whom)\b.*$",
-                       re.IGNORECASE | re.MULTILINE)  # fmt: skip
+FILLED_FIELDS = ("organisations", "service_areas", "savings", "savings_none_reason",
+                 "start_year", "arrangement_type", "status", "title", "description",
+                 "benefits")  # fmt: skip
+_NONE_VALUE = re.compile(r"^\s*(?:none|nil|n/?a|no|zero|not applicable|£?0)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -28,40 +28,31 @@ class EntryContext:
     warnings: list[str] = field(default_factory=list)
 
 
-def has_content(fields: dict[str, str]) -> bool:
-    return sum(1 for k in CONTENT_KEYS if fields.get(k, "").strip()) >= 2
+def has_content(fields: dict[str, str], least: int = 2) -> bool:
+    """At least ``least`` of the fields that describe an arrangement are filled."""
+    return sum(1 for k in CONTENT_KEYS if fields.get(k, "").strip()) >= least
+
+
+def record_sources(entry: SubmissionEntry, source: str) -> None:
+    """Name ``source`` for every field the entry has filled and no source yet."""
+    for name in FILLED_FIELDS:
+        if getattr(entry, name) not in (None, [], ""):
+            entry.sources.setdefault(name, source)
 
 
 def from_fields(fields: dict[str, str], source: str, ctx: EntryContext) -> SubmissionEntry:
     """An entry from canonical keys (see rules/form_fields.yaml) -> values as written."""
     rules, entry = ctx.rules, SubmissionEntry()
-    sources = entry.sources
 
     def value(key: str) -> str:
         return fields.get(key, "").strip()
 
-    found = []
-    if value("lead_council"):
-        found += orgs.from_value(value("lead_council"), "lead", rules.gazetteer, ctx.match,
-                                 ctx.warnings)  # fmt: skip
-        if len(found) > 1:  # 'Adur & Worthing' as lead: neither is named the lead
-            for org in found:
-                org.role = "partner"
-    if value("partner_councils"):
-        found += orgs.from_value(value("partner_councils"), "partner", rules.gazetteer,
-                                 ctx.match, ctx.warnings)  # fmt: skip
-    entry.organisations = orgs.dedupe(found)
+    entry.organisations = _field_organisations(value("lead_council"),
+                                               value("partner_councils"), ctx)  # fmt: skip
     if value("service_areas"):
         entry.service_areas = rules.services.classify(value("service_areas"), fallback_other=True)
-    wording = rules.arrangements.savings
-    year = normalise_year_label(value("savings_year")) if value("savings_year") else None
-    if value("savings"):
-        entry.savings = parse_savings(value("savings"), wording, default_year=year,
-                                      assume_savings=True)  # fmt: skip
-        if not entry.savings:
-            entry.savings_none_reason = find_no_savings_reason(value("savings"), wording)
-    if not entry.savings and value("no_savings_reason"):
-        entry.savings_none_reason = value("no_savings_reason")
+    _field_savings(entry, value("savings"), value("savings_year"), value("no_savings_reason"),
+                   ctx)  # fmt: skip
     if value("start_year"):
         entry.start_year = parse_start_year(value("start_year"), today=ctx.today)
     if value("arrangement_type"):
@@ -74,20 +65,51 @@ def from_fields(fields: dict[str, str], source: str, ctx: EntryContext) -> Submi
     entry.description = " ".join(value("description").split()) or None
     entry.benefits = " ".join(value("benefits").split()) or None
     _fill_from_description(entry, ctx)
-    for name in ("organisations", "service_areas", "savings", "savings_none_reason",
-                 "start_year", "arrangement_type", "status", "title", "description",
-                 "benefits"):  # fmt: skip
-        if getattr(entry, name) not in (None, [], ""):
-            sources[name] = source
+    record_sources(entry, source)
     return entry
 
 
+def _field_organisations(lead: str, partners: str, ctx: EntryContext) -> list[Organisation]:
+    rules, found = ctx.rules, []
+    if lead:
+        found += orgs.from_value(lead, "lead", rules.gazetteer, ctx.match, ctx.warnings)
+        if len(found) > 1:  # 'Adur & Worthing' as lead: neither is named the lead
+            for org in found:
+                org.role = "partner"
+    if partners:
+        found += orgs.from_value(partners, "partner", rules.gazetteer, ctx.match, ctx.warnings)
+    return orgs.dedupe(found)
+
+
+def _field_savings(entry: SubmissionEntry, savings: str, year_value: str, reason: str,
+                   ctx: EntryContext) -> None:  # fmt: skip
+    """A savings value: figures ('£350k a year'), a bare amount ('40000'), or a 'none'."""
+    wording = ctx.rules.arrangements.savings
+    year = normalise_year_label(year_value) if year_value else None
+    if savings:
+        entry.savings = parse_savings(savings, wording, default_year=year, assume_savings=True)
+        amount = None if entry.savings else parse_amount(savings)
+        if amount:
+            entry.savings = [Saving(amount_gbp=amount, year=year)]
+        if not entry.savings:
+            entry.savings_none_reason = find_no_savings_reason(savings, wording)
+        if not entry.savings and not entry.savings_none_reason and _NONE_VALUE.match(savings):
+            rest = _NONE_VALUE.sub("", savings).strip(" -–—:;,.")
+            entry.savings_none_reason = rest or savings
+    if not entry.savings and reason:
+        entry.savings_none_reason = reason
+
+
 def _fill_from_description(entry: SubmissionEntry, ctx: EntryContext) -> None:
-    """Facts a form left blank but its description states ('since 2014', 'saves £200k')."""
+    """Facts a form left blank but its description states ('since 2014', 'saves £200k',
+    the councils taking part)."""
     text = " ".join(filter(None, [entry.description, entry.benefits]))
     if not text:
         return
     rules = ctx.rules
+    if not entry.organisations:
+        entry.organisations = orgs.dedupe(orgs.from_text(
+            text, rules.gazetteer, ctx.match, rules.arrangements, ctx.warnings))  # fmt: skip
     if entry.start_year is None:
         entry.start_year = parse_start_year(text, today=ctx.today)
     if entry.arrangement_type is None:
@@ -95,35 +117,9 @@ def _fill_from_description(entry: SubmissionEntry, ctx: EntryContext) -> None:
     if entry.status is None:
         entry.status = rules.arrangements.classify_status(text, today=ctx.today)
     if not entry.service_areas:
-        entry.service_areas = rules.services.classify(text)
+        naming = orgs.naming_sentences(text, entry.organisations)
+        entry.service_areas = rules.services.classify(naming) or rules.services.classify(text)
     if not entry.savings and not entry.savings_none_reason:
         entry.savings = parse_savings(text, rules.arrangements.savings)
         if not entry.savings:
             entry.savings_none_reason = find_no_savings_reason(text, rules.arrangements.savings)
-
-
-def from_prose(text: str, source: str, ctx: EntryContext) -> SubmissionEntry | None:
-    """An entry from free text; None when it names no body and no service."""
-    rules = ctx.rules
-    body = _GREETING.sub("", text).strip()
-    if not body:
-        return None
-    entry = SubmissionEntry()
-    entry.organisations = orgs.dedupe(
-        orgs.from_text(body, rules.gazetteer, ctx.match, _LEAD_WORDS, ctx.warnings)
-    )
-    entry.service_areas = rules.services.classify(body)
-    if not entry.organisations or not entry.service_areas:
-        return None
-    entry.savings = parse_savings(body, rules.arrangements.savings)
-    if not entry.savings:
-        entry.savings_none_reason = find_no_savings_reason(body, rules.arrangements.savings)
-    entry.start_year = parse_start_year(body, today=ctx.today)
-    entry.arrangement_type = rules.arrangements.classify_arrangement_type(body)
-    entry.status = rules.arrangements.classify_status(body, today=ctx.today)
-    entry.description = " ".join(body.split())[:4000]
-    for name in ("organisations", "service_areas", "savings", "savings_none_reason",
-                 "start_year", "arrangement_type", "status", "description"):  # fmt: skip
-        if getattr(entry, name) not in (None, [], ""):
-            entry.sources[name] = source
-    return entry

@@ -3,11 +3,13 @@
 import re
 
 from intake.contract import Organisation, Role
+from intake.extract.arrangement import ArrangementRules
 from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
 
 # Words that join names in a list; what is left between matches may be a body we
 # do not know ('Sussex Police', 'Acme Trust'), kept by name.
 _JOINERS = re.compile(r"^(?:[\s,;/&+.()-]|\band\b|\bwith\b|\bthe\b|\bplus\b)*$", re.IGNORECASE)
+_TYPE_REFERENCE = re.compile(r"\bthe (county|city|district|borough) council\b", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;\n/+]|\band\b|&)\s*", re.IGNORECASE)
 
 
@@ -22,8 +24,13 @@ def to_organisation(match: CouncilMatch, role: Role) -> Organisation:
     )
 
 
-def from_value(value: str, role: Role, gazetteer: Gazetteer,
-               context: MatchContext | None, warnings: list[str]) -> list[Organisation]:  # fmt: skip
+def from_value(
+    value: str,
+    role: Role,
+    gazetteer: Gazetteer,
+    context: MatchContext | None,
+    warnings: list[str],
+) -> list[Organisation]:
     """Bodies listed in a field value ('Adur, Worthing & Mid Sussex Police')."""
     matches = gazetteer.match_all(value, context)
     orgs: list[Organisation] = []
@@ -50,18 +57,57 @@ def _unknown(gap: str, role: Role, gazetteer: Gazetteer) -> list[Organisation]:
 
 
 def from_text(text: str, gazetteer: Gazetteer, context: MatchContext | None,
-              lead_words: re.Pattern[str], warnings: list[str]) -> list[Organisation]:  # fmt: skip
-    """Bodies named in prose, in order; a body next to a lead word ('hosted by') is lead."""
-    orgs = []
-    lead_taken = False
+              roles: ArrangementRules, warnings: list[str]) -> list[Organisation]:  # fmt: skip
+    """Bodies named in prose, in order; the lead is the one a lead phrase points at
+    ("hosted by Mid Suffolk", "Tewkesbury acts as lead authority", "led by the county
+    council"). Bodies that never take part (the recipient) are left out."""
+    orgs: list[Organisation] = []
     for m in gazetteer.find_in_text(text, context):
+        if m.text.strip().casefold() in roles.not_participants:
+            continue
         if m.warning:
             warnings.append(m.warning)
-        window = text[max(0, m.start - 40) : m.end + 40]
-        is_lead = not lead_taken and bool(lead_words.search(window))
-        lead_taken = lead_taken or is_lead
+        before, after = text[max(0, m.start - 40) : m.start], text[m.end : m.end + 40]
+        is_lead = bool(roles.lead_before.search(before) or roles.lead_after.search(after))
         orgs.append(to_organisation(m, "lead" if is_lead else "partner"))
-    return orgs
+    if orgs and not any(o.role == "lead" for o in orgs):
+        _lead_by_type(text, orgs, roles)
+    return drop_successors(orgs)
+
+
+def _lead_by_type(text: str, orgs: list[Organisation], roles: ArrangementRules) -> None:
+    """'led by the county council': the one body named whose name has that type word."""
+    for m in _TYPE_REFERENCE.finditer(text):
+        if not roles.lead_before.search(text[max(0, m.start() - 40) : m.start()]):
+            continue
+        word = m.group(1).lower()
+        fits = [o for o in orgs if word in o.name.lower().split()]
+        if len(fits) == 1:
+            fits[0].role = "lead"
+            return
+
+
+def drop_successors(orgs: list[Organisation]) -> list[Organisation]:
+    """A council named beside its own predecessors ('before Buckinghamshire Council was
+    formed, Aylesbury Vale and Wycombe ...') dates the story; it is not a partner."""
+    successors = {o.current_code for o in orgs if o.code and o.current_code != o.code}
+    kept = [o for o in orgs if not (o.code and o.code == o.current_code and o.code in successors)]
+    return kept if len(kept) >= 2 else orgs
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£])")
+
+
+def naming_sentences(text: str, orgs: list[Organisation]) -> str:
+    """The sentences of ``text`` that name one of ``orgs`` (by name or first word)."""
+    if not orgs:
+        return ""
+    words = {o.name.split()[0].lower() for o in orgs if o.name.split()}
+    names = re.compile(
+        "|".join(rf"\b{re.escape(w)}\b" for w in sorted(words | {o.name.lower() for o in orgs})),
+        re.IGNORECASE,
+    )
+    return " ".join(s for s in _SENTENCE.split(text) if names.search(s))
 
 
 def dedupe(orgs: list[Organisation]) -> list[Organisation]:

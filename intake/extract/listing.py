@@ -1,0 +1,54 @@
+"""Several arrangements written in the body: a numbered or bulleted list, a pasted table.
+
+A list counts when it has at least two items; each item is read as prose, and an item
+that names no body takes those named in the lines before the list ("Adur and Worthing
+share these services: 1. Legal ... 2. ICT ..."). A table pasted as text has its cells
+separated by tabs, pipes or runs of spaces, and a header row of recognised labels.
+"""
+
+import re
+
+from intake.extract.prose import LIST_ITEM
+from intake.readers.labels import FormFieldRules, read_table
+
+_CELL_GAP = re.compile(r"\t+|\s*\|\s*|\s{3,}")
+MIN_ITEMS = 2
+
+
+def list_items(text: str) -> tuple[str, list[str]]:
+    """The text before a list, and the list's items (each with its continuation lines).
+
+    No list (fewer than two items) gives ``(text, [])``. The list ends at the first
+    unindented line after a blank line that does not start an item.
+    """
+    intro: list[str] = []
+    items: list[list[str]] = []
+    gap = False
+    for line in text.splitlines():
+        if LIST_ITEM.match(line):
+            items.append([LIST_ITEM.sub("", line, count=1).strip()])
+            gap = False
+        elif not line.strip():
+            gap = True
+        elif items and not (gap and not line[:1].isspace()):
+            items[-1].append(line.strip())
+        elif items:
+            break
+        else:
+            intro.append(line)
+    if len(items) < MIN_ITEMS:
+        return text, []
+    return "\n".join(intro), [" ".join(item) for item in items]
+
+
+def pasted_table_rows(text: str, rules: FormFieldRules) -> list[dict[str, str]]:
+    """Rows of a table pasted as text, keyed like a form's fields; [] when there is none."""
+    grid = [
+        [cell.strip() for cell in _CELL_GAP.split(line.strip())]
+        for line in text.splitlines()
+        if len(_CELL_GAP.split(line.strip())) >= 3
+    ]
+    if len(grid) < 2:
+        return []
+    _fields, rows = read_table(grid, rules)
+    return rows

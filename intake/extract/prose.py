@@ -1,0 +1,95 @@
+"""Entries from free text: a whole message body, one item of a list, or a follow-up's facts.
+
+Prose is unwrapped first (mail clients break lines at ~76 characters, and a sentence
+must be read whole). Service areas come from the sentences that name a participating
+body when there are such sentences, so an aside ("one-off savings from a single IT
+contract") does not add a service. "We share our legal service with Melton" makes the
+sender's own council a participant; its name in a signature alone does not.
+"""
+
+import re
+
+from intake.contract import Organisation, SubmissionEntry
+from intake.extract import organisations as orgs
+from intake.extract.dates import parse_start_year
+from intake.extract.entries import EntryContext, record_sources
+from intake.extract.money import find_no_savings_reason, parse_savings
+
+LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-h][.)]|[-•*–▪·])\s+")
+_GREETING = re.compile(
+    r"^(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|to whom|bore da|helo)\b[^\n,]*,?",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
+MAX_DESCRIPTION_CHARS = 4000
+
+
+def unwrap(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph; list items stay on lines of their own."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text):
+        lines: list[str] = []
+        for line in (raw.strip() for raw in block.splitlines()):
+            if not line:
+                continue
+            if lines and not LIST_ITEM.match(line):
+                lines[-1] = f"{lines[-1]} {line}"
+            else:
+                lines.append(line)
+        if lines:
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def clean_body(text: str) -> str:
+    return _GREETING.sub("", unwrap(text)).strip()
+
+
+def _sender_council(ctx: EntryContext) -> Organisation | None:
+    code = ctx.match.sender_code
+    council = ctx.rules.gazetteer.get(code) if code else None
+    if council is None:
+        return None
+    current = ctx.rules.gazetteer.current_code(council.code)
+    return Organisation(name=council.name, code=council.code, current_code=current)
+
+
+def _organisations(body: str, ctx: EntryContext) -> tuple[list[Organisation], str]:
+    """The bodies taking part, and the sentences that name them."""
+    rules = ctx.rules
+    found = orgs.from_text(body, rules.gazetteer, ctx.match, rules.arrangements, ctx.warnings)
+    found = orgs.dedupe(found)
+    naming = orgs.naming_sentences(body, found)
+    sender = _sender_council(ctx)
+    if (len(found) == 1 and sender is not None and sender.code != found[0].code
+            and _FIRST_PERSON.search(naming)):  # fmt: skip
+        found.insert(0, sender)
+    return found, naming
+
+
+def from_prose(
+    text: str, source: str, ctx: EntryContext, *, complete: bool = True
+) -> SubmissionEntry | None:
+    """An entry from free text. ``complete``: it must name a body and a service (a new
+    submission); otherwise any fact will do (a follow-up adds facts to one we hold)."""
+    body = clean_body(text)
+    if not body:
+        return None
+    rules, entry = ctx.rules, SubmissionEntry()
+    entry.organisations, naming = _organisations(body, ctx)
+    entry.service_areas = rules.services.classify(naming) or rules.services.classify(body)
+    if complete and (not entry.organisations or not entry.service_areas):
+        return None
+    wording = rules.arrangements.savings
+    entry.savings = parse_savings(body, wording)
+    if not entry.savings:
+        entry.savings_none_reason = find_no_savings_reason(body, wording)
+    entry.start_year = parse_start_year(body, today=ctx.today)
+    entry.arrangement_type = rules.arrangements.classify_arrangement_type(body)
+    entry.status = rules.arrangements.classify_status(body, today=ctx.today)
+    if complete:
+        entry.description = " ".join(body.split())[:MAX_DESCRIPTION_CHARS]
+    record_sources(entry, source)
+    if not complete and not entry.sources:
+        return None
+    return entry
