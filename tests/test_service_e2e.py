@@ -72,3 +72,37 @@ def test_a_malformed_message_is_quarantined_and_the_batch_goes_on(
     status = json.loads(run_cli(config, "status").stdout)
     assert status["messages"] == {"processed": 2, "quarantined": 1}
     store.close()
+
+
+def test_a_changed_uidvalidity_neither_loses_nor_doubles_mail(
+    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    smtp_server: SmtpTestServer,
+) -> None:
+    """GIVEN three processed messages WHEN the folder's UIDVALIDITY changes and one more
+    arrives THEN only the new one is processed and replied to."""
+    dovecot_server.append_many(imap_account, [submission_email(i, seed=3) for i in range(3)])
+    config = write_config(tmp_path, db_url=sqlite_url, imap=imap_account, smtp=smtp_server)
+    assert run_cli(config, "poll", "--once").returncode == 0
+    dovecot_server.set_uidvalidity(imap_account, "INBOX", 4242)
+    dovecot_server.append(imap_account, submission_email(3, seed=3))
+    result = run_cli(config, "poll", "--once")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["new"] == 1
+    store = Store(sqlite_url)
+    assert (store.messages(), store.submissions(), len(smtp_server.messages)) == (4, 4, 4)
+    status = json.loads(run_cli(config, "status").stdout)
+    assert status["mailboxes"][0]["uidvalidity"] == 4242
+    store.close()
+
+
+def test_the_read_state_of_the_mailbox_is_left_alone(
+    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+) -> None:
+    """GIVEN unread mail WHEN polled with after_action none THEN it is still unread."""
+    dovecot_server.append(imap_account, submission_email(1, seed=6))
+    config = write_config(tmp_path, db_url=sqlite_url, imap=imap_account)
+    assert run_cli(config, "poll", "--once").returncode == 0
+    with dovecot_server.client(imap_account) as client:
+        client.select_folder("INBOX", readonly=True)
+        flags = client.get_flags(client.search(["ALL"]))
+    assert all(b"\\Seen" not in f for f in flags.values())
