@@ -8,15 +8,32 @@ rules/form_fields.yaml; ``make_readers(rules)`` binds other rules.
 
 from collections.abc import Callable
 from functools import partial
+from importlib import import_module
 
 from intake.config import LimitsSettings
 from intake.messages import Attachment
-from intake.readers.docx import read_docx
 from intake.readers.labels import FormFieldRules
-from intake.readers.pdf import read_pdf
-from intake.readers.sheet import read_csv, read_xlsx
 
 Reader = Callable[[Attachment, LimitsSettings], None]
+
+
+def _deferred(module: str, name: str) -> Callable[..., None]:
+    """A reader whose document library (pdfplumber, python-docx, openpyxl) loads on first
+    use: most messages carry no attachment, and the command line starts faster."""
+
+    def read(attachment: Attachment, limits: LimitsSettings,
+             rules: FormFieldRules | None = None) -> None:  # fmt: skip
+        reader = getattr(import_module(f"intake.readers.{module}"), name)
+        reader(attachment, limits, rules=rules)
+
+    read.__name__ = name
+    return read
+
+
+read_pdf = _deferred("pdf", "read_pdf")
+read_docx = _deferred("docx", "read_docx")
+read_xlsx = _deferred("sheet", "read_xlsx")
+read_csv = _deferred("sheet", "read_csv")
 
 READERS: dict[str, Reader] = {
     "pdf": read_pdf,
