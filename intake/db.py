@@ -1,9 +1,7 @@
 """Engine, sessions and migrations for SQLite (embedded) and PostgreSQL (scale-out)."""
 
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
