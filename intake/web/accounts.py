@@ -44,6 +44,12 @@ class SignInAttempt(SQLModel, table=True):
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
+def configure_hashing(time_cost: int, memory_kib: int) -> None:
+    """Change the cost of new hashes (existing ones keep theirs); tests make it cheap."""
+    global _HASHER
+    _HASHER = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
 class AccountError(ValueError):
     """Raised when an account cannot be created or changed as asked (bad role, e-mail, password)."""
 

@@ -3,16 +3,21 @@
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import cache
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from intake.app import App
 from intake.config import Settings
+from intake.db import make_engine
 from intake.messages import RawMessage
-from intake.web.accounts import add_account
+from intake.rules import Rules
+from intake.web.accounts import add_account, configure_hashing
 from intake.web.app import create_app
 from intake.web.auth import SignInPolicy
 
@@ -21,6 +26,15 @@ PASSWORD = "correct horse battery"
 REVIEWER = "rev@lga.gov.uk"
 ADMIN = "admin@lga.gov.uk"
 NO_DELAY = SignInPolicy(first_delay_seconds=0, max_delay_seconds=0, lock_after_failures=50)
+
+
+configure_hashing(time_cost=1, memory_kib=1024)  # fast tests; the default cost is 0.3 s
+
+
+@cache
+def shared_rules() -> Rules:
+    """The rules, loaded once for all tests (loading takes most of a second)."""
+    return Rules.load(ROOT / "rules")
 
 
 def make_settings(db_url: str, tmp_path: Path) -> Settings:
@@ -62,7 +76,8 @@ class WebEnv:
 
 
 def build_env(db_url: str, tmp_path: Path) -> WebEnv:
-    intake = App.build(make_settings(db_url, tmp_path))
+    settings = make_settings(db_url, tmp_path)
+    intake = App(settings=settings, engine=make_engine(db_url), rules=shared_rules())
     add_account(intake.engine, REVIEWER, "reviewer", PASSWORD)
     add_account(intake.engine, ADMIN, "admin", PASSWORD)
     api = create_app(intake)
@@ -70,16 +85,8 @@ def build_env(db_url: str, tmp_path: Path) -> WebEnv:
     return WebEnv(intake, api)
 
 
-@pytest.fixture
-def web_env(sqlite_url: str, tmp_path: Path) -> Iterator[WebEnv]:
-    env = build_env(sqlite_url, tmp_path)
-    yield env
-    env.intake.engine.dispose()
-
-
-@pytest.fixture
-def web_env_any(db_url: str, tmp_path: Path) -> Iterator[WebEnv]:
-    """The same on SQLite and PostgreSQL."""
+def open_env(db_url: str, tmp_path: Path) -> Iterator[WebEnv]:
+    """For a module's fixture: the web app over ``db_url``, disposed of afterwards."""
     env = build_env(db_url, tmp_path)
     yield env
     env.intake.engine.dispose()
@@ -101,3 +108,71 @@ def sign_in(client: TestClient, email: str = REVIEWER, password: str = PASSWORD)
     )
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/queue").text)
+
+
+def council_email(
+    n: int,
+    *,
+    lead: str = "Cheltenham Borough Council",
+    partner: str = "Cotswold District Council",
+    service: str = "waste collection",
+    savings: str | None = "£350,000 a year",
+    domain: str = "cheltenham.gov.uk",
+    subject: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> bytes:
+    """A labelled-lines submission, as a council officer writes one."""
+    lines = [
+        "Dear colleagues,",
+        "",
+        f"Details of our shared {service} arrangement (case {n}).",
+        "",
+        f"Lead council: {lead}",
+        f"Partner councils: {partner}",
+        f"Service area: {service}",
+        *([f"Savings: {savings}"] if savings else []),
+        f"Description: A single {service} team has served both councils since 2014, "
+        "with one manager and shared systems.",
+        "",
+        "Kind regards,",
+        "Jo Bloggs",
+    ]
+    msg = EmailMessage()
+    msg["From"] = f"Jo Bloggs <jo.bloggs{n}@{domain}>"
+    msg["To"] = "sharedservices@local.gov.uk"
+    msg["Subject"] = subject or f"Shared service example: {service} ({n})"
+    msg["Date"] = format_datetime(datetime(2026, 11, 2, 9, n % 60, tzinfo=UTC))
+    msg["Message-ID"] = make_msgid(idstring=f"web{n}", domain=domain)
+    msg.set_content("\n".join(lines))
+    if attachment is not None:
+        name, data = attachment
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(msg)
+
+
+PAYLOAD = (
+    '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2"><b id="bold">BOLD</b>'
+)
+
+
+def payload_email() -> bytes:
+    """A submission whose subject, text and HTML carry script and markup payloads."""
+    msg = EmailMessage()
+    msg["From"] = "Mallory <mallory@cheltenham.gov.uk>"
+    msg["To"] = "sharedservices@local.gov.uk"
+    msg["Subject"] = f"Shared service {PAYLOAD}"
+    msg["Date"] = format_datetime(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+    msg["Message-ID"] = make_msgid(idstring="payload", domain="cheltenham.gov.uk")
+    text = (
+        f"Lead council: Cheltenham Borough Council\nPartner councils: Cotswold District Council\n"
+        f"Service area: waste collection\nSavings: £10,000 a year\n"
+        f"Description: {PAYLOAD} shared waste team for both councils since 2015.\n"
+    )
+    msg.set_content(text)
+    msg.add_alternative(
+        f"<html><body><p>Lead council: Cheltenham Borough Council</p>{PAYLOAD}"
+        f'<iframe src="https://example.org/"></iframe><a href="javascript:alert(1)">x</a>'
+        f"</body></html>",
+        subtype="html",
+    )
+    return bytes(msg)
