@@ -7,7 +7,7 @@ checks that the two agree.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -232,3 +232,9 @@ class ArrangementCouncilKey(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=9)
     fingerprint_id: int = Field(foreign_key="arrangement_fingerprint.id", primary_key=True,
                                 index=True)  # fmt: skip
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for the few hot paths written without the ORM."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
