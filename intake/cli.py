@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", help="re-run a failed or quarantined message")
     rp.add_argument("id", type=int)
     sub.add_parser("status", help="messages by state, outbox backlog, last poll")
+    im = sub.add_parser("import-map", help="load the published map's entries (CSV)")
+    im.add_argument("file", type=Path, help="columns: see docs/map-import.md")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     ev = sub.add_parser("eval", help="score extraction on a folder of .eml + expected .json")
@@ -104,6 +106,10 @@ def _with_app(settings: Settings, args: argparse.Namespace) -> int:
             print(f"intake: {e}", file=sys.stderr)
             return 2
         print(outcome.model_dump_json() if outcome else "{}")
+    elif args.command == "import-map":
+        from intake.map_import import import_map
+
+        print(json.dumps(vars(import_map(app.engine, app.rules, args.file))))
     elif args.command == "status":
         print(json.dumps(status(app), indent=2, default=str))
     return 0

@@ -115,9 +115,9 @@ def test_copies_and_the_partners_own_words_make_one_record_in_the_queue(
     smtp_server: SmtpTestServer,
 ) -> None:  # fmt: skip
     """GIVEN a submission delivered twice, again with another folder's headers, re-sent under
-    a new Message-ID, told again by the partner in its own words, and another arrangement of
-    the same councils WHEN polled THEN two records in the queue, one duplicate candidate, and
-    one reply per distinct message."""
+    a new Message-ID, told again by the partner in its own words, another arrangement of
+    the same councils, and one already on the published map WHEN polled THEN two records in
+    the queue, two duplicate candidates, and one reply per distinct message."""
     original = email(JO, "Shared legal service", labelled(ADUR_LEGAL, "Savings: £350,000 a year"))
     relayed = b"Received: from relay.council.test by mx.local.gov.uk\r\n" + original
     resent = email(JO, "Shared legal service", labelled(ADUR_LEGAL, "Savings: £350,000 a year"))
@@ -134,21 +134,33 @@ def test_copies_and_the_partners_own_words_make_one_record_in_the_queue(
         "Service area: ICT", "Savings: £90,000 a year",
         "Description: One ICT team and one data centre for both councils.",
     ]))  # fmt: skip
-    dovecot_server.append_many(imap_account, [original, original, relayed, resent, partner, other])
+    on_map = email("Lee <lee.jones@baberghmidsuffolk.gov.uk>", "Planning", labelled([
+        "Lead council: Babergh District Council", "Partner councils: Mid Suffolk District Council",
+        "Service area: Planning", "Savings: £400,000 a year",
+        "Description: Since 2011 one shared planning service covers both districts."]))  # fmt: skip
+    messages = [original, original, relayed, resent, partner, other, on_map]
+    dovecot_server.append_many(imap_account, messages)
     config = write_config(tmp_path, db_url=db_url, imap=imap_account, smtp=smtp_server)
+    (tmp_path / "map.csv").write_text(
+        "id,title,councils,service_areas,description\n"
+        "MAP-0042,Shared planning,Babergh District Council; E07000203,Planning,"
+        "One planning service for both districts since 2011.\n", encoding="utf-8")  # fmt: skip
+    imported = run_cli(config, "import-map", str(tmp_path / "map.csv"))
+    assert json.loads(imported.stdout)["added"] == 1, imported.stderr
     report = poll(config)
-    assert (report["fetched"], report["replies_sent"]) == (6, 3)
+    assert (report["fetched"], report["replies_sent"]) == (7, 4)
 
     store = Store(db_url)
     held = submissions(store)
     queue = [s for s in held if s.review_state != "duplicate_candidate"]
     candidates = [s for s in held if s.review_state == "duplicate_candidate"]
-    assert len(queue) == 2 and len(candidates) == 1
-    assert candidates[0].duplicate_of == queue[0].id
-    assert store.reply_kinds() == {"acknowledgement": 2, "duplicate": 1}
-    note = next(m for m in smtp_server.messages if m["To"] == "sam.patel@worthing.gov.uk")
-    assert queue[0].reference in text_of(note)
-    assert poll(config)["new"] == 0 and len(smtp_server.messages) == 3
+    assert len(queue) == 2 and len(candidates) == 2
+    assert candidates[0].duplicate_of == queue[0].id and candidates[1].duplicate_of_map
+    assert store.reply_kinds() == {"acknowledgement": 2, "duplicate": 2}
+    notes = {m["To"]: text_of(m) for m in smtp_server.messages}
+    assert queue[0].reference in notes["sam.patel@worthing.gov.uk"]
+    assert "MAP-0042" in notes["lee.jones@baberghmidsuffolk.gov.uk"]
+    assert poll(config)["new"] == 0 and len(smtp_server.messages) == 4
     store.close()
 
 
