@@ -95,7 +95,7 @@ def test_sign_in_without_a_csrf_token_is_refused(web_env: WebEnv) -> None:
 def test_sign_in_sets_a_signed_httponly_samesite_cookie_and_sign_out_ends_it(
     web_env: WebEnv,
 ) -> None:
-    """GIVEN the right password WHEN signed in THEN an HttpOnly SameSite cookie; sign-out ends it."""
+    """GIVEN the right password THEN an HttpOnly SameSite cookie; sign-out ends it."""
     client = web_env.client()
     token = csrf_of(client.get("/sign-in").text)
     response = client.post(

@@ -1,7 +1,9 @@
 """The web app over a real migrated database, seeded by the real pipeline."""
 
+import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -176,3 +178,15 @@ def payload_email() -> bytes:
         subtype="html",
     )
     return bytes(msg)
+
+
+@contextmanager
+def kept_logging() -> Iterator[None]:
+    """Run ``intake.cli.main`` in-process without leaving its handler on pytest's stderr."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -1,6 +1,6 @@
 """One router per resource; ``ROUTERS`` is what ``create_app`` mounts."""
 
-from intake.web.routes import admin, messages, ops, published, queue, signin, submissions
+from intake.web.routes import admin, dashboard, messages, ops, published, queue, signin, submissions
 
 ROUTERS = [
     signin.router,
@@ -8,6 +8,7 @@ ROUTERS = [
     submissions.router,
     messages.router,
     published.router,
+    dashboard.router,
     admin.router,
     ops.router,
 ]
