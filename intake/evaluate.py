@@ -100,9 +100,7 @@ def _entry_values(entry: SubmissionEntry | None) -> dict[str, object]:
         "contact.email": lambda e: (e.contact.email or "").lower() if e.contact else None,
         "missing": lambda e: set(e.missing),
     }
-    return {
-        name: ("<no entry>" if entry is None else get(entry)) for name, get in getters.items()
-    }
+    return {name: ("<no entry>" if entry is None else get(entry)) for name, get in getters.items()}
 
 
 def compare(name: str, expected: ExtractResult, actual: ExtractResult, report: EvalReport) -> None:

@@ -26,8 +26,11 @@ def from_signature(signature: str) -> Contact:
         break
     email = _EMAIL.search(signature)
     phone = _PHONE.search(signature)
-    return Contact(name=name, email=email[0] if email else None,
-                   phone=" ".join(phone[0].split()) if phone else None)
+    return Contact(
+        name=name,
+        email=email[0] if email else None,
+        phone=" ".join(phone[0].split()) if phone else None,
+    )
 
 
 def choose_contact(fields: dict[str, str], parsed: ParsedMessage) -> tuple[Contact, str]:
@@ -35,13 +38,15 @@ def choose_contact(fields: dict[str, str], parsed: ParsedMessage) -> tuple[Conta
     if fields.get("contact_name") or fields.get("contact_email"):
         email = _EMAIL.search(fields.get("contact_email", ""))
         phone = fields.get("contact_phone") or None
-        return Contact(name=fields.get("contact_name") or None,
-                       email=email[0] if email else None, phone=phone), "fields"
+        return Contact(
+            name=fields.get("contact_name") or None, email=email[0] if email else None, phone=phone
+        ), "fields"
     signed = from_signature(parsed.signature)
     sender_name = parsed.from_name
     if signed.name and (not sender_name or _same_person(signed.name, sender_name)):
-        return Contact(name=signed.name, email=signed.email or parsed.from_email,
-                       phone=signed.phone), "signature"
+        return Contact(
+            name=signed.name, email=signed.email or parsed.from_email, phone=signed.phone
+        ), "signature"
     return Contact(name=sender_name, email=parsed.from_email, phone=signed.phone), "sender"
 
 
