@@ -15,7 +15,7 @@ from intake.contract import Contact, ExtractResult, Sender, SubmissionEntry
 from intake.extract import entries
 from intake.extract.contact import choose_contact
 from intake.extract.kinds import classify_kind, find_reference
-from intake.extract.listing import list_items, pasted_table_rows
+from intake.extract.listing import item_head, list_items, pasted_table_rows
 from intake.extract.prose import from_prose
 from intake.gazetteer import MatchContext
 from intake.messages import ParsedMessage
@@ -129,8 +129,16 @@ class Extractor:
         intro, items = list_items(text)
         listed = []
         for item in items:
+            head = item_head(item)
+            named = [a for a in self.rules.services.classify(head or "", fallback_other=True)
+                     if a != "other"]  # fmt: skip
             entry = from_prose(item, "body", ctx) or from_prose(f"{intro}\n\n{item}", "body", ctx)
-            if entry is not None:
+            if entry is None and named:
+                entry = from_prose(f"{intro}\n\n{item}", "body", ctx, complete=False)
+            if entry is not None and entry.organisations:
+                entry.service_areas = named or entry.service_areas
+                entry.description = entry.description or " ".join(item.split())
+                entries.record_sources(entry, "body")
                 listed.append(entry)
         if len(listed) >= 2:
             return listed

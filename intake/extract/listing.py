@@ -41,6 +41,17 @@ def list_items(text: str) -> tuple[str, list[str]]:
     return "\n".join(intro), [" ".join(item) for item in items]
 
 
+_HEAD_END = re.compile(r"\s[-–—:]\s|[,:;(]")
+MAX_HEAD_WORDS = 4
+
+
+def item_head(item: str) -> str | None:
+    """The few words an item starts with before a dash or comma ('Legal services - ...'),
+    which name its service as a form field would; None when the item starts a sentence."""
+    head = _HEAD_END.split(item, maxsplit=1)[0].strip()
+    return head if head != item.strip() and len(head.split()) <= MAX_HEAD_WORDS else None
+
+
 def pasted_table_rows(text: str, rules: FormFieldRules) -> list[dict[str, str]]:
     """Rows of a table pasted as text, keyed like a form's fields; [] when there is none."""
     grid = [

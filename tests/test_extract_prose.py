@@ -1,0 +1,141 @@
+"""Extraction from free text: who takes part, who leads, which services, one or several."""
+
+from pathlib import Path
+
+import pytest
+
+from intake.config import LimitsSettings
+from intake.contract import ExtractResult
+from intake.extract.assemble import Extractor
+from intake.extract.listing import list_items
+from intake.extract.prose import unwrap
+from intake.parse.mime import parse_message
+from intake.rules import Rules
+from intake.validate import validate
+
+RULES = Rules.load(Path(__file__).resolve().parents[1] / "rules")
+
+
+def extract(body: str, sender: str = "jo.smith@midsuffolk.gov.uk",
+            subject: str = "Shared service example", headers: str = "") -> ExtractResult:  # fmt: skip
+    data = (
+        f"From: Jo Smith <{sender}>\nTo: sharedservices@local.gov.uk\nSubject: {subject}\n"
+        f"Date: Mon, 02 Nov 2026 09:30:00 +0000\nMessage-ID: <t@example>\n{headers}"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}"
+    ).encode()
+    parsed = parse_message(data, LimitsSettings(), RULES.kinds)
+    return validate(Extractor(RULES).extract(parsed), RULES.validation)
+
+
+def roles(result: ExtractResult, i: int = 0) -> list[tuple[str | None, str]]:
+    return [(o.code, o.role) for o in result.submissions[i].organisations]
+
+
+BABERGH, MID_SUFFOLK, IPSWICH = "E07000200", "E07000203", "E07000202"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lead"),
+    [
+        ("Babergh and Mid Suffolk share a legal team hosted by Mid Suffolk.", MID_SUFFOLK),
+        ("Mid Suffolk hosts a legal team for Babergh.", MID_SUFFOLK),
+        ("Babergh acts as lead authority for legal services for Mid Suffolk.", BABERGH),
+        ("Babergh District Council (lead) and Mid Suffolk share legal services.", BABERGH),
+        ("Legal services are shared by Babergh and Mid Suffolk, run by Babergh.", BABERGH),
+        ("Babergh provides legal services on behalf of Mid Suffolk.", None),
+        ("Babergh and Mid Suffolk share one legal team.", None),
+    ],
+)
+def test_lead_is_the_body_a_lead_phrase_points_at(sentence: str, lead: str | None) -> None:
+    """GIVEN prose naming two councils WHEN a lead phrase stands by one THEN it is lead."""
+    result = extract(f"Hello,\n\n{sentence}\n\nJo\n")
+    leads = [code for code, role in roles(result) if role == "lead"]
+    assert leads == ([lead] if lead else [])
+
+
+def test_lead_named_by_its_type_word() -> None:
+    """GIVEN 'led by the county council' WHEN one county council is named THEN it leads."""
+    result = extract("East Sussex County Council and East Sussex Fire and Rescue Service "
+                     "share an estates team, led by the county council.\n")  # fmt: skip
+    assert roles(result) == [("E10000011", "lead"), (None, "partner")]
+
+
+def test_the_senders_council_in_a_signature_is_not_a_participant() -> None:
+    """GIVEN a county officer writing about two districts WHEN the county is only in the
+    signature THEN only the districts take part."""
+    body = ("Sevenoaks District Council and Tunbridge Wells Borough Council run a shared "
+            "building control team.\n\nRegards\n\nLaura Bennett\nKent County Council\n")  # fmt: skip
+    result = extract(body, sender="laura.bennett@kent.gov.uk")
+    assert [code for code, _ in roles(result)] == ["E07000111", "E07000116"]
+
+
+def test_we_share_with_a_council_makes_the_sender_a_participant() -> None:
+    result = extract("Hi, we share our legal service with Babergh.\n\nJo\n")
+    assert [code for code, _ in roles(result)] == [MID_SUFFOLK, BABERGH]
+    assert result.sender.organisation_code == MID_SUFFOLK
+
+
+def test_the_recipient_is_not_a_participant() -> None:
+    result = extract("For the LGA: Babergh and Mid Suffolk share a legal team.\n")
+    assert [code for code, _ in roles(result)] == [BABERGH, MID_SUFFOLK]
+
+
+def test_a_successor_named_beside_its_predecessors_only_dates_the_story() -> None:
+    result = extract("Before Buckinghamshire Council was formed, Aylesbury Vale DC and "
+                     "Wycombe District Council shared HR.\n")  # fmt: skip
+    assert [code for code, _ in roles(result)] == ["E07000004", "E07000007"]
+
+
+def test_services_come_from_the_sentences_naming_the_partners() -> None:
+    """GIVEN an aside about an IT contract WHEN it names no partner THEN ICT is not added."""
+    result = extract("Babergh and Mid Suffolk share an environmental health team. It made "
+                     "one-off savings of £40,000 from a single IT contract.\n")  # fmt: skip
+    assert result.submissions[0].service_areas == ["environmental_health"]
+
+
+def test_a_numbered_list_gives_one_entry_per_item_with_the_intro_partners() -> None:
+    body = ("Babergh and Mid Suffolk share these services:\n\n1. Legal, since 2012, saving "
+            "£100k a year.\n2. Planning, since\n   2014, saving £200k a year.\n")  # fmt: skip
+    result = extract(body)
+    entries = result.submissions
+    assert [e.service_areas for e in entries] == [["legal"], ["planning"]]
+    assert [e.start_year for e in entries] == [2012, 2014]
+    assert all(roles(result, i) == [(BABERGH, "partner"), (MID_SUFFOLK, "partner")]
+               for i in range(2))  # fmt: skip
+
+
+def test_a_table_pasted_as_text_gives_one_entry_per_row() -> None:
+    body = ("Lead council\tPartners\tService\tSavings\n"
+            "Babergh\tMid Suffolk\tLegal\t£100k a year\n"
+            "Mid Suffolk\tIpswich Borough Council\tICT\t£50k a year\n")  # fmt: skip
+    result = extract(body)
+    assert [roles(result, i) for i in range(2)] == [
+        [(BABERGH, "lead"), (MID_SUFFOLK, "partner")],
+        [(MID_SUFFOLK, "lead"), (IPSWICH, "partner")],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("Intro\n1. one\n2. two", ["one", "two"]),
+        ("Intro\n- one\n  more\n- two\n\nBye", ["one more", "two"]),
+        ("a) one\nb) two", ["one", "two"]),
+        ("Intro\n1. only one", []),
+        ("No list here.", []),
+    ],
+)
+def test_list_items(text: str, items: list[str]) -> None:
+    assert list_items(text)[1] == items
+
+
+@pytest.mark.parametrize(
+    ("text", "unwrapped"),
+    [
+        ("a long\nsentence", "a long sentence"),
+        ("para one\n\npara\ntwo", "para one\n\npara two"),
+        ("intro\n1. item\n2. item", "intro\n1. item\n2. item"),
+    ],
+)
+def test_unwrap_joins_wrapped_lines_only(text: str, unwrapped: str) -> None:
+    assert unwrap(text) == unwrapped
