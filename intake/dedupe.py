@@ -5,9 +5,10 @@ under another Message-ID: see ``content_hash``) creates nothing and sends nothin
 
 Arrangement level: each held arrangement (submission or published map entry) has
 a fingerprint (council current codes, service areas, words) and one
-``arrangement_council_key`` row per council; a lookup reads only the fingerprints
-sharing a council with the new entry (blocking), so it stays fast with 100,000
-records, then compares council overlap, service areas and wording (rapidfuzz).
+``arrangement_council_key`` row per council and service area; a lookup reads only
+the fingerprints sharing a council *and* a service area with the new entry
+(blocking), so it stays fast with 100,000 records, then compares council overlap,
+service areas and wording (rapidfuzz).
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlmodel import Session
 
 from intake.contract import SubmissionEntry
@@ -86,10 +87,6 @@ class Fingerprint:
         words = " ".join(filter(None, [entry.title, entry.description]))
         return cls(codes, frozenset(entry.service_areas), normalised_text(words)[:2000])
 
-    @classmethod
-    def of_row(cls, row: ArrangementFingerprint) -> "Fingerprint":
-        return cls(frozenset(row.codes.split()), frozenset(row.areas.split()), row.text)
-
 
 @dataclass(frozen=True)
 class Match:
@@ -116,23 +113,25 @@ def same_arrangement(new: Fingerprint, held: Fingerprint, rules: DuplicateRules)
 def find_duplicate(session: Session, entry: SubmissionEntry, rules: DuplicateRules) -> Match | None:
     """The held arrangement ``entry`` repeats (the most similar), or None."""
     new = Fingerprint.of(entry)
-    if len(new.codes) < 1 or not new.areas:
+    if not new.codes or not new.areas:
         return None
-    keys = select(ArrangementCouncilKey.fingerprint_id).where(
-        ArrangementCouncilKey.code.in_(sorted(new.codes))  # type: ignore[attr-defined]
-    )
-    rows = session.scalars(
-        select(ArrangementFingerprint)
-        .where(ArrangementFingerprint.id.in_(keys))  # type: ignore[union-attr]
-        .order_by(ArrangementFingerprint.id.desc())  # type: ignore[union-attr]
+    key = ArrangementCouncilKey
+    pairs = [
+        and_(key.code == c, key.area == a) for c in sorted(new.codes) for a in sorted(new.areas)
+    ]
+    fp = ArrangementFingerprint
+    rows = session.execute(
+        select(fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text)
+        .where(fp.id.in_(select(key.fingerprint_id).where(or_(*pairs))))  # type: ignore[union-attr]
+        .order_by(fp.id.desc())  # type: ignore[union-attr]
         .limit(rules.max_candidates)
     ).all()
     best: Match | None = None
-    for row in rows:
-        score = same_arrangement(new, Fingerprint.of_row(row), rules)
+    for row_id, submission_id, map_entry_id, reference, codes, areas, text in rows:
+        held = Fingerprint(frozenset(codes.split()), frozenset(areas.split()), text)
+        score = same_arrangement(new, held, rules)
         if score is not None and (best is None or score > best.score):
-            assert row.id is not None
-            best = Match(row.id, row.submission_id, row.map_entry_id, row.reference, score)
+            best = Match(row_id, submission_id, map_entry_id, reference, score)
     return best
 
 
@@ -157,7 +156,11 @@ def index_arrangement(
         delete(ArrangementCouncilKey).where(ArrangementCouncilKey.fingerprint_id == row.id)  # type: ignore[arg-type]
     )
     assert row.id is not None
-    session.add_all(ArrangementCouncilKey(code=c, fingerprint_id=row.id) for c in fingerprint.codes)
+    session.add_all(
+        ArrangementCouncilKey(code=c, area=a, fingerprint_id=row.id)
+        for c in fingerprint.codes
+        for a in fingerprint.areas
+    )
 
 
 def what_it_adds(new: SubmissionEntry, held: SubmissionEntry | None) -> list[str]:

@@ -226,10 +226,11 @@ class ArrangementFingerprint(SQLModel, table=True):
 
 
 class ArrangementCouncilKey(SQLModel, table=True):
-    """The blocking index: council current_code -> fingerprints naming it."""
+    """The blocking index: (council current_code, service area) -> fingerprints naming both."""
 
     __tablename__ = "arrangement_council_key"
     code: str = Field(primary_key=True, max_length=9)
+    area: str = Field(primary_key=True, max_length=40)
     fingerprint_id: int = Field(foreign_key="arrangement_fingerprint.id", primary_key=True,
                                 index=True)  # fmt: skip
 

@@ -93,12 +93,13 @@ def upgrade() -> None:
     op.create_table(
         "arrangement_council_key",
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=9), nullable=False),
+        sa.Column("area", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("fingerprint_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["fingerprint_id"],
             ["arrangement_fingerprint.id"],
         ),
-        sa.PrimaryKeyConstraint("code", "fingerprint_id"),
+        sa.PrimaryKeyConstraint("code", "area", "fingerprint_id"),
     )
     with op.batch_alter_table("arrangement_council_key", schema=None) as batch_op:
         batch_op.create_index(
