@@ -45,8 +45,9 @@ def entry(*codes: str, amount: int | None = None, description: str | None = None
         (entry("A"), ExtractResult(kind="submission"), "submissions", False),
     ],
 )
-def test_fields_compared(expected: ExtractResult, actual: ExtractResult, field: str,
-                         right: bool) -> None:  # fmt: skip
+def test_fields_compared(
+    expected: ExtractResult, actual: ExtractResult, field: str, right: bool
+) -> None:
     report = EvalReport()
     compare("x.eml", expected, actual, report)
     assert (report.fields[field].correct == 1) is right
@@ -68,8 +69,9 @@ def test_an_entry_on_one_side_only_is_wrong_on_every_field() -> None:
         ("One legal team for both councils", "A waste contract", False),
     ],
 )
-def test_description_matches_on_half_the_words(expected: str | None, actual: str | None,
-                                               same: bool) -> None:  # fmt: skip
+def test_description_matches_on_half_the_words(
+    expected: str | None, actual: str | None, same: bool
+) -> None:
     assert description_matches(expected, actual) is same
 
 
@@ -81,7 +83,8 @@ def test_main_exit_code_follows_the_bar(tmp_path: Path, capsys: pytest.CaptureFi
     (tmp_path / "labelled-revenues.json").write_text(good)
     settings = Settings(rules_dir=ROOT / "rules")
     assert main(tmp_path, settings) == 0
-    (tmp_path / "labelled-revenues.json").write_text(good.replace('"legal', '"x').replace(
-        '"revenues_benefits"', '"legal"'))  # fmt: skip
+    (tmp_path / "labelled-revenues.json").write_text(
+        good.replace('"legal', '"x').replace('"revenues_benefits"', '"legal"')
+    )
     assert main(tmp_path, settings) == 1
     assert "service_areas" in capsys.readouterr().out

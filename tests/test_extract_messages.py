@@ -11,9 +11,11 @@ from tests.test_extract_prose import extract
 def test_a_follow_up_keeps_only_the_facts_it_adds() -> None:
     """GIVEN a reply naming our reference WHEN it gives a savings figure THEN one entry with
     that figure alone, and 'missing' as after its own facts."""
-    body = ("Hi,\n\nThe partnership saves £480,000 a year.\n\nPriya\n\n"
-            "On Mon, 2 Nov 2026 at 09:00, LGA <sharedservices@local.gov.uk> wrote:\n"
-            "> Thank you for telling us about Babergh and Mid Suffolk's legal team.\n")  # fmt: skip
+    body = (
+        "Hi,\n\nThe partnership saves £480,000 a year.\n\nPriya\n\n"
+        "On Mon, 2 Nov 2026 at 09:00, LGA <sharedservices@local.gov.uk> wrote:\n"
+        "> Thank you for telling us about Babergh and Mid Suffolk's legal team.\n"
+    )
     result = extract(body, subject="Re: [SS-2026-00042] Legal partnership")
     assert (result.kind, result.reference) == ("follow_up", "SS-2026-00042")
     [entry] = result.submissions
@@ -29,10 +31,12 @@ def test_a_follow_up_with_no_new_fact_has_no_entry() -> None:
 
 
 def test_a_forward_names_its_author_as_contact() -> None:
-    body = ("Please see below.\n\n-----Original Message-----\n"
-            "From: Rob Sharp <rob.sharp@malvernhills.gov.uk>\nSent: 02 December 2026 16:12\n"
-            "Subject: ICT\n\nMalvern Hills District Council hosts a shared ICT service for "
-            "Wychavon District Council.\n")  # fmt: skip
+    body = (
+        "Please see below.\n\n-----Original Message-----\n"
+        "From: Rob Sharp <rob.sharp@malvernhills.gov.uk>\nSent: 02 December 2026 16:12\n"
+        "Subject: ICT\n\nMalvern Hills District Council hosts a shared ICT service for "
+        "Wychavon District Council.\n"
+    )
     result = extract(body, sender="gemma@wychavon.gov.uk", subject="FW: ICT")
     contact = result.submissions[0].contact
     assert contact is not None and contact.email == "rob.sharp@malvernhills.gov.uk"
@@ -47,18 +51,23 @@ def test_a_forward_names_its_author_as_contact() -> None:
         ("Savings: n/a", [], "n/a"),
     ],
 )
-def test_a_labelled_savings_value(savings_line: str, amounts: list[int],
-                                  reason: str | None) -> None:  # fmt: skip
-    body = ("Lead council: Babergh\nPartner councils: Mid Suffolk\nService area: Legal\n"
-            f"{savings_line}\n")  # fmt: skip
+def test_a_labelled_savings_value(
+    savings_line: str, amounts: list[int], reason: str | None
+) -> None:
+    body = (
+        "Lead council: Babergh\nPartner councils: Mid Suffolk\nService area: Legal\n"
+        f"{savings_line}\n"
+    )
     [entry] = extract(body).submissions
     assert [s.amount_gbp for s in entry.savings] == amounts
     assert entry.savings_none_reason == reason
 
 
 def test_form_description_names_the_councils_when_no_field_does() -> None:
-    body = ("Background:\nBabergh and Mid Suffolk have shared a legal team since 2012.\n\n"
-            "Savings: £95,000 a year\n")  # fmt: skip
+    body = (
+        "Background:\nBabergh and Mid Suffolk have shared a legal team since 2012.\n\n"
+        "Savings: £95,000 a year\n"
+    )
     [entry] = extract(body).submissions
     assert [o.code for o in entry.organisations] == ["E07000200", "E07000203"]
     assert entry.sources["organisations"] == "body"
@@ -67,13 +76,15 @@ def test_form_description_names_the_councils_when_no_field_does() -> None:
 @pytest.mark.parametrize(
     ("subject", "title"),
     [
-        ("Shared legal service - Babergh and Mid Suffolk", "Shared legal service - Babergh and "
-         "Mid Suffolk"),
+        (
+            "Shared legal service - Babergh and Mid Suffolk",
+            "Shared legal service - Babergh and Mid Suffolk",
+        ),
         ("FW: Shared legal team", "Shared legal team"),
         ("Re: Call for shared service examples", None),
         ("Hello", None),
     ],
-)  # fmt: skip
+)
 def test_title_from_a_subject_that_names_the_arrangement(subject: str, title: str | None) -> None:
     result = extract("Babergh and Mid Suffolk share one legal team.\n", subject=subject)
     assert result.submissions[0].title == title
@@ -90,9 +101,11 @@ def _timed(body: str, runs: int = 50) -> tuple[ExtractResult, float]:
 def test_a_plain_text_message_extracts_quickly() -> None:
     """Parse + extract + validate of a plain-text submission stays well under 10 ms
     (generous bound here: shared test machines vary)."""
-    body = ("Dear colleague,\n\nBabergh District Council and Mid Suffolk District Council have "
-            "had a shared legal service since 2012, hosted by Mid Suffolk. It has saved "
-            "£1.1m to date.\n\nBest wishes\n\nRachel Green\n")  # fmt: skip
+    body = (
+        "Dear colleague,\n\nBabergh District Council and Mid Suffolk District Council have "
+        "had a shared legal service since 2012, hosted by Mid Suffolk. It has saved "
+        "£1.1m to date.\n\nBest wishes\n\nRachel Green\n"
+    )
     result, seconds = _timed(body)
     assert result.kind == "submission"
     assert seconds < 0.025

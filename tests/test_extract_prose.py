@@ -16,8 +16,12 @@ from intake.validate import validate
 RULES = Rules.load(Path(__file__).resolve().parents[1] / "rules")
 
 
-def extract(body: str, sender: str = "jo.smith@midsuffolk.gov.uk",
-            subject: str = "Shared service example", headers: str = "") -> ExtractResult:  # fmt: skip
+def extract(
+    body: str,
+    sender: str = "jo.smith@midsuffolk.gov.uk",
+    subject: str = "Shared service example",
+    headers: str = "",
+) -> ExtractResult:
     data = (
         f"From: Jo Smith <{sender}>\nTo: sharedservices@local.gov.uk\nSubject: {subject}\n"
         f"Date: Mon, 02 Nov 2026 09:30:00 +0000\nMessage-ID: <t@example>\n{headers}"
@@ -55,16 +59,20 @@ def test_lead_is_the_body_a_lead_phrase_points_at(sentence: str, lead: str | Non
 
 def test_lead_named_by_its_type_word() -> None:
     """GIVEN 'led by the county council' WHEN one county council is named THEN it leads."""
-    result = extract("East Sussex County Council and East Sussex Fire and Rescue Service "
-                     "share an estates team, led by the county council.\n")  # fmt: skip
+    result = extract(
+        "East Sussex County Council and East Sussex Fire and Rescue Service "
+        "share an estates team, led by the county council.\n"
+    )
     assert roles(result) == [("E10000011", "lead"), (None, "partner")]
 
 
 def test_the_senders_council_in_a_signature_is_not_a_participant() -> None:
     """GIVEN a county officer writing about two districts WHEN the county is only in the
     signature THEN only the districts take part."""
-    body = ("Sevenoaks District Council and Tunbridge Wells Borough Council run a shared "
-            "building control team.\n\nRegards\n\nLaura Bennett\nKent County Council\n")  # fmt: skip
+    body = (
+        "Sevenoaks District Council and Tunbridge Wells Borough Council run a shared "
+        "building control team.\n\nRegards\n\nLaura Bennett\nKent County Council\n"
+    )
     result = extract(body, sender="laura.bennett@kent.gov.uk")
     assert [code for code, _ in roles(result)] == ["E07000111", "E07000116"]
 
@@ -81,33 +89,42 @@ def test_the_recipient_is_not_a_participant() -> None:
 
 
 def test_a_successor_named_beside_its_predecessors_only_dates_the_story() -> None:
-    result = extract("Before Buckinghamshire Council was formed, Aylesbury Vale DC and "
-                     "Wycombe District Council shared HR.\n")  # fmt: skip
+    result = extract(
+        "Before Buckinghamshire Council was formed, Aylesbury Vale DC and "
+        "Wycombe District Council shared HR.\n"
+    )
     assert [code for code, _ in roles(result)] == ["E07000004", "E07000007"]
 
 
 def test_services_come_from_the_sentences_naming_the_partners() -> None:
     """GIVEN an aside about an IT contract WHEN it names no partner THEN ICT is not added."""
-    result = extract("Babergh and Mid Suffolk share an environmental health team. It made "
-                     "one-off savings of £40,000 from a single IT contract.\n")  # fmt: skip
+    result = extract(
+        "Babergh and Mid Suffolk share an environmental health team. It made "
+        "one-off savings of £40,000 from a single IT contract.\n"
+    )
     assert result.submissions[0].service_areas == ["environmental_health"]
 
 
 def test_a_numbered_list_gives_one_entry_per_item_with_the_intro_partners() -> None:
-    body = ("Babergh and Mid Suffolk share these services:\n\n1. Legal, since 2012, saving "
-            "£100k a year.\n2. Planning, since\n   2014, saving £200k a year.\n")  # fmt: skip
+    body = (
+        "Babergh and Mid Suffolk share these services:\n\n1. Legal, since 2012, saving "
+        "£100k a year.\n2. Planning, since\n   2014, saving £200k a year.\n"
+    )
     result = extract(body)
     entries = result.submissions
     assert [e.service_areas for e in entries] == [["legal"], ["planning"]]
     assert [e.start_year for e in entries] == [2012, 2014]
-    assert all(roles(result, i) == [(BABERGH, "partner"), (MID_SUFFOLK, "partner")]
-               for i in range(2))  # fmt: skip
+    assert all(
+        roles(result, i) == [(BABERGH, "partner"), (MID_SUFFOLK, "partner")] for i in range(2)
+    )
 
 
 def test_a_table_pasted_as_text_gives_one_entry_per_row() -> None:
-    body = ("Lead council\tPartners\tService\tSavings\n"
-            "Babergh\tMid Suffolk\tLegal\t£100k a year\n"
-            "Mid Suffolk\tIpswich Borough Council\tICT\t£50k a year\n")  # fmt: skip
+    body = (
+        "Lead council\tPartners\tService\tSavings\n"
+        "Babergh\tMid Suffolk\tLegal\t£100k a year\n"
+        "Mid Suffolk\tIpswich Borough Council\tICT\t£50k a year\n"
+    )
     result = extract(body)
     assert [roles(result, i) for i in range(2)] == [
         [(BABERGH, "lead"), (MID_SUFFOLK, "partner")],

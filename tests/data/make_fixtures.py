@@ -149,12 +149,22 @@ def docx_arrangements() -> bytes:
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
     rows = [
-        ("Breckland Council", "South Holland District Council", "Revenues and benefits",
-         "£640,000", "2011"),
-        ("South Holland District Council", "Breckland Council", "Internal audit",
-         "£45,000", "2014"),
+        (
+            "Breckland Council",
+            "South Holland District Council",
+            "Revenues and benefits",
+            "£640,000",
+            "2011",
+        ),
+        (
+            "South Holland District Council",
+            "Breckland Council",
+            "Internal audit",
+            "£45,000",
+            "2014",
+        ),
         ("Breckland Council", "Norfolk County Council", "Emergency planning", "£20,000", "2019"),
-    ]  # fmt: skip
+    ]
     for row in rows:
         for cell, text in zip(table.add_row().cells, row, strict=True):
             cell.text = text
@@ -181,30 +191,91 @@ def xlsx_register() -> bytes:
     sheet.title = "Shared services"
     sheet.append(["Greater Essex shared services register"])
     sheet.append([])
-    sheet.append(["Host council", "Other councils", "Area of service", "Annual saving (£)",
-                  "Start year", "Status"])  # fmt: skip
+    sheet.append(
+        [
+            "Host council",
+            "Other councils",
+            "Area of service",
+            "Annual saving (£)",
+            "Start year",
+            "Status",
+        ]
+    )
     rows = [
-        ("Braintree District Council", "Uttlesford District Council", "Internal audit",
-         40000, 2016, "Operational"),
-        ("Chelmsford City Council", "Maldon District Council", "Building control",
-         55000, 2018, "Operational"),
-        ("Colchester City Council", "Tendring District Council", "Parking", 120000, 2011,
-         "Operational"),
-        ("Basildon Borough Council", "Castle Point Borough Council", "CCTV", 30000, 2019,
-         "Operational"),
-        ("Epping Forest District Council", "Harlow District Council", "Licensing", 25000, 2020,
-         "Operational"),
-        ("Brentwood Borough Council", "Rochford District Council", "Legal services", 150000,
-         2017, "Operational"),
-        ("Essex County Council", "Thurrock Council", "Trading standards", 80000, 2013,
-         "Ended"),
-        ("Southend-on-Sea City Council", "Rochford District Council", "Payroll", 35000, 2021,
-         "Operational"),
-        ("Braintree District Council", "Colchester City Council", "Procurement", 60000, 2015,
-         "Operational"),
-        ("Tendring District Council", "Colchester City Council", "Waste collection", 210000,
-         2024, "In development"),
-    ]  # fmt: skip
+        (
+            "Braintree District Council",
+            "Uttlesford District Council",
+            "Internal audit",
+            40000,
+            2016,
+            "Operational",
+        ),
+        (
+            "Chelmsford City Council",
+            "Maldon District Council",
+            "Building control",
+            55000,
+            2018,
+            "Operational",
+        ),
+        (
+            "Colchester City Council",
+            "Tendring District Council",
+            "Parking",
+            120000,
+            2011,
+            "Operational",
+        ),
+        (
+            "Basildon Borough Council",
+            "Castle Point Borough Council",
+            "CCTV",
+            30000,
+            2019,
+            "Operational",
+        ),
+        (
+            "Epping Forest District Council",
+            "Harlow District Council",
+            "Licensing",
+            25000,
+            2020,
+            "Operational",
+        ),
+        (
+            "Brentwood Borough Council",
+            "Rochford District Council",
+            "Legal services",
+            150000,
+            2017,
+            "Operational",
+        ),
+        ("Essex County Council", "Thurrock Council", "Trading standards", 80000, 2013, "Ended"),
+        (
+            "Southend-on-Sea City Council",
+            "Rochford District Council",
+            "Payroll",
+            35000,
+            2021,
+            "Operational",
+        ),
+        (
+            "Braintree District Council",
+            "Colchester City Council",
+            "Procurement",
+            60000,
+            2015,
+            "Operational",
+        ),
+        (
+            "Tendring District Council",
+            "Colchester City Council",
+            "Waste collection",
+            210000,
+            2024,
+            "In development",
+        ),
+    ]
     for row in rows:
         sheet.append(list(row))
     sheet.append(["Total", None, None, "=SUM(D4:D13)", None, None])
@@ -219,10 +290,18 @@ def csv_rows() -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["Lead Council", "Partners", "Service area", "Savings", "Started"])
-    writer.writerow(["North Devon Council", "Torridge District Council", "Audit",
-                     "£30,000 per year", "2012"])  # fmt: skip
-    writer.writerow(["Torridge District Council", "North Devon Council", "Land charges",
-                     "£12,000 per year", "2019"])  # fmt: skip
+    writer.writerow(
+        ["North Devon Council", "Torridge District Council", "Audit", "£30,000 per year", "2012"]
+    )
+    writer.writerow(
+        [
+            "Torridge District Council",
+            "North Devon Council",
+            "Land charges",
+            "£12,000 per year",
+            "2019",
+        ]
+    )
     return buffer.getvalue().encode("cp1252")
 
 
@@ -261,104 +340,144 @@ FORM_TWO_B = {
 def fixtures() -> dict[str, Callable[[], bytes]]:
     return {
         "form-pdf-ours": lambda: message(
-            "Jo Bloggs <jo.bloggs@adur-worthing.gov.uk>", "Shared legal service form",
-            "Mon, 14 Dec 2026 09:00:00 +0000", "jb-form@adur-worthing.gov.uk",
+            "Jo Bloggs <jo.bloggs@adur-worthing.gov.uk>",
+            "Shared legal service form",
+            "Mon, 14 Dec 2026 09:00:00 +0000",
+            "jb-form@adur-worthing.gov.uk",
             "Dear team,\n\nPlease find our completed form attached."
             + SIGN.format(name="Jo Bloggs", role="Head of Legal", org="Adur & Worthing Councils"),
-            [("legal-form.pdf", our_pdf_form({
-                "title": "Adur and Worthing shared legal service",
-                "lead_council": "Adur District Council",
-                "partner_councils": "Worthing Borough Council",
-                "service_areas": "Legal",
-                "arrangement_type": "Shared service",
-                "status": "Operational",
-                "start_year": "2013",
-                "savings": "£350,000 a year",
-                "savings_year": "2017/18",
-                "description": "One legal team serves both councils, with a single head of "
-                "legal, shared case management and one set of procedures.",
-                "benefits": "Resilience; shared case management system",
-                "contact_name": "Jo Bloggs",
-                "contact_email": "jo.bloggs@adur-worthing.gov.uk",
-                "contact_phone": "01903 221000",
-            }))],
-        ),  # fmt: skip
+            [
+                (
+                    "legal-form.pdf",
+                    our_pdf_form(
+                        {
+                            "title": "Adur and Worthing shared legal service",
+                            "lead_council": "Adur District Council",
+                            "partner_councils": "Worthing Borough Council",
+                            "service_areas": "Legal",
+                            "arrangement_type": "Shared service",
+                            "status": "Operational",
+                            "start_year": "2013",
+                            "savings": "£350,000 a year",
+                            "savings_year": "2017/18",
+                            "description": "One legal team serves both councils, with a single head of "  # noqa: E501
+                            "legal, shared case management and one set of procedures.",
+                            "benefits": "Resilience; shared case management system",
+                            "contact_name": "Jo Bloggs",
+                            "contact_email": "jo.bloggs@adur-worthing.gov.uk",
+                            "contact_phone": "01903 221000",
+                        }
+                    ),
+                )
+            ],
+        ),
         "form-pdf-two": lambda: message(
-            "Ann Patel <ann.patel@lewes-eastbourne.gov.uk>", "Two examples from Lewes and Eastbourne",
-            "Mon, 14 Dec 2026 10:00:00 +0000", "ap-two@lewes-eastbourne.gov.uk",
+            "Ann Patel <ann.patel@lewes-eastbourne.gov.uk>",
+            "Two examples from Lewes and Eastbourne",
+            "Mon, 14 Dec 2026 10:00:00 +0000",
+            "ap-two@lewes-eastbourne.gov.uk",
             "Hello,\n\nI attach two forms, one for each of our shared services."
-            + SIGN.format(name="Ann Patel", role="Transformation Lead",
-                          org="Lewes District Council and Eastbourne Borough Council"),
+            + SIGN.format(
+                name="Ann Patel",
+                role="Transformation Lead",
+                org="Lewes District Council and Eastbourne Borough Council",
+            ),
             [("revenues.pdf", our_pdf_form(FORM_TWO_A)), ("waste.pdf", our_pdf_form(FORM_TWO_B))],
-        ),  # fmt: skip
+        ),
         "form-pdf-unfamiliar": lambda: message(
-            "Ruth Gibbs <r.gibbs@harborough.gov.uk>", "Partnership return",
-            "Mon, 14 Dec 2026 11:00:00 +0000", "rg-return@harborough.gov.uk",
+            "Ruth Gibbs <r.gibbs@harborough.gov.uk>",
+            "Partnership return",
+            "Mon, 14 Dec 2026 11:00:00 +0000",
+            "rg-return@harborough.gov.uk",
             "Good morning,\n\nOur return is attached, on our own form I'm afraid."
-            + SIGN.format(name="Ruth Gibbs", role="Licensing Manager",
-                          org="Harborough District Council"),
+            + SIGN.format(
+                name="Ruth Gibbs", role="Licensing Manager", org="Harborough District Council"
+            ),
             [("partnership-return.pdf", unfamiliar_pdf_form())],
-        ),  # fmt: skip
+        ),
         "flat-pdf": lambda: message(
-            "Mo Ahmed <mo.ahmed@hart.gov.uk>", "Shared service example (PDF)",
-            "Mon, 14 Dec 2026 12:00:00 +0000", "ma-flat@hart.gov.uk",
+            "Mo Ahmed <mo.ahmed@hart.gov.uk>",
+            "Shared service example (PDF)",
+            "Mon, 14 Dec 2026 12:00:00 +0000",
+            "ma-flat@hart.gov.uk",
             "Hi,\n\nSee the attached note on our joint waste contract."
             + SIGN.format(name="Mo Ahmed", role="Contracts Manager", org="Hart District Council"),
             [("waste-note.pdf", flat_pdf())],
-        ),  # fmt: skip
+        ),
         "form-docx-ours": lambda: message(
-            "Chris Lane <chris.lane@southnorthants.gov.uk>", "Completed form",
-            "Tue, 15 Dec 2026 09:00:00 +0000", "cl-docx@southnorthants.gov.uk",
+            "Chris Lane <chris.lane@southnorthants.gov.uk>",
+            "Completed form",
+            "Tue, 15 Dec 2026 09:00:00 +0000",
+            "cl-docx@southnorthants.gov.uk",
             "Hello\n\nAttached is the Word version of your form, completed."
-            + SIGN.format(name="Chris Lane", role="Head of Finance",
-                          org="West Northamptonshire Council"),
-            [("shared-service-form.docx", our_docx_form({
-                "Title of the arrangement": "Cherwell and South Northants shared finance",
-                "Lead council": "Cherwell District Council",
-                "Partner councils": "South Northamptonshire Council",
-                "Service area(s)": "Finance and accountancy",
-                "Type of arrangement": "Shared management",
-                "Status": "Ended",
-                "Year started": "2011",
-                "Savings (£)": "£3.4m saved in total",
-                "Description": "A joint finance team and shared senior management across "
-                "both councils, ended in 2018.",
-                "Contact name": "Chris Lane",
-                "Contact email": "chris.lane@westnorthants.gov.uk",
-            }))],
-        ),  # fmt: skip
+            + SIGN.format(
+                name="Chris Lane", role="Head of Finance", org="West Northamptonshire Council"
+            ),
+            [
+                (
+                    "shared-service-form.docx",
+                    our_docx_form(
+                        {
+                            "Title of the arrangement": "Cherwell and South Northants shared finance",  # noqa: E501
+                            "Lead council": "Cherwell District Council",
+                            "Partner councils": "South Northamptonshire Council",
+                            "Service area(s)": "Finance and accountancy",
+                            "Type of arrangement": "Shared management",
+                            "Status": "Ended",
+                            "Year started": "2011",
+                            "Savings (£)": "£3.4m saved in total",
+                            "Description": "A joint finance team and shared senior management across "  # noqa: E501
+                            "both councils, ended in 2018.",
+                            "Contact name": "Chris Lane",
+                            "Contact email": "chris.lane@westnorthants.gov.uk",
+                        }
+                    ),
+                )
+            ],
+        ),
         "docx-table-several": lambda: message(
-            "Karen Harris <karen.harris@breckland.gov.uk>", "Our shared arrangements",
-            "Tue, 15 Dec 2026 10:00:00 +0000", "kh-table@breckland.gov.uk",
+            "Karen Harris <karen.harris@breckland.gov.uk>",
+            "Our shared arrangements",
+            "Tue, 15 Dec 2026 10:00:00 +0000",
+            "kh-table@breckland.gov.uk",
             "Hello,\n\nOur list of shared arrangements is attached."
-            + SIGN.format(name="Karen Harris", role="Revenues & Benefits Manager",
-                          org="Breckland Council"),
+            + SIGN.format(
+                name="Karen Harris", role="Revenues & Benefits Manager", org="Breckland Council"
+            ),
             [("arrangements.docx", docx_arrangements())],
-        ),  # fmt: skip
+        ),
         "docx-prose": lambda: message(
-            "Fiona Reid <fiona.reid@blaby.gov.uk>", "Case study - shared legal",
-            "Tue, 15 Dec 2026 11:00:00 +0000", "fr-prose@blaby.gov.uk",
+            "Fiona Reid <fiona.reid@blaby.gov.uk>",
+            "Case study - shared legal",
+            "Tue, 15 Dec 2026 11:00:00 +0000",
+            "fr-prose@blaby.gov.uk",
             "Dear colleagues,\n\nPlease find attached a short case study for the map."
-            + SIGN.format(name="Fiona Reid", role="Legal Services Manager",
-                          org="Blaby District Council"),
+            + SIGN.format(
+                name="Fiona Reid", role="Legal Services Manager", org="Blaby District Council"
+            ),
             [("case-study.docx", docx_prose())],
-        ),  # fmt: skip
+        ),
         "xlsx-ten": lambda: message(
-            "Paul King <paul.king@essex.gov.uk>", "Essex shared services register",
-            "Tue, 15 Dec 2026 12:00:00 +0000", "pk-register@essex.gov.uk",
+            "Paul King <paul.king@essex.gov.uk>",
+            "Essex shared services register",
+            "Tue, 15 Dec 2026 12:00:00 +0000",
+            "pk-register@essex.gov.uk",
             "Hi,\n\nAttached is the register of shared services across Greater Essex, "
             "ten arrangements in all."
             + SIGN.format(name="Paul King", role="Policy Officer", org="Essex County Council"),
             [("register.xlsx", xlsx_register())],
-        ),  # fmt: skip
+        ),
         "csv-rows": lambda: message(
-            "Steve Hall <steve.hall@northdevon.gov.uk>", "Two more from North Devon",
-            "Tue, 15 Dec 2026 13:00:00 +0000", "sh-csv@northdevon.gov.uk",
+            "Steve Hall <steve.hall@northdevon.gov.uk>",
+            "Two more from North Devon",
+            "Tue, 15 Dec 2026 13:00:00 +0000",
+            "sh-csv@northdevon.gov.uk",
             "Hello again,\n\nTwo more arrangements in the attached CSV export."
-            + SIGN.format(name="Steve Hall", role="Electoral Services Manager",
-                          org="North Devon Council"),
+            + SIGN.format(
+                name="Steve Hall", role="Electoral Services Manager", org="North Devon Council"
+            ),
             [("arrangements.csv", csv_rows())],
-        ),  # fmt: skip
+        ),
     }
 
 
