@@ -11,6 +11,8 @@ commit the .eml files. Expected readings (NAME.json) are written by hand beside 
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from email.mime.application import MIMEApplication
@@ -87,7 +89,23 @@ def _docx_bytes(document: Document) -> bytes:
     document.core_properties.modified = datetime(2026, 1, 1)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same zip (docx, xlsx) with every entry dated 2026-01-01, so output repeats."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", content
+                )
+            dst.writestr(fixed, content)
+    return out.getvalue()
 
 
 def unfamiliar_pdf_form() -> bytes:
@@ -283,7 +301,7 @@ def xlsx_register() -> bytes:
     book.properties.created = datetime(2026, 1, 1)
     book.properties.modified = datetime(2026, 1, 1)
     book.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def csv_rows() -> bytes:
