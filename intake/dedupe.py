@@ -33,8 +33,8 @@ class DuplicateRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     min_council_overlap: float = 0.5
-    min_similarity_same_services: float = 35
-    min_similarity_overlapping_services: float = 60
+    min_similarity_same_services: float = 50
+    min_similarity_overlapping_services: float = 65
     max_candidates: int = 5000
 
 
