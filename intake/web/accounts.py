@@ -9,7 +9,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import Engine, Index, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from intake.store import utcnow
 
@@ -87,7 +87,7 @@ def add_account(
     """Create an account; AccountError when the address is taken or the input is unfit."""
     address = check_new_account(email, role, password, min_length)
     with Session(engine) as session:
-        if session.scalar(select(StaffAccount.id).where(StaffAccount.email == address)):
+        if session.scalar(select(col(StaffAccount.id)).where(col(StaffAccount.email) == address)):
             raise AccountError(f"an account for {address} already exists")
         account = StaffAccount(email=address, role=role, password_hash=hash_password(password))
         session.add(account)

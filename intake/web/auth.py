@@ -16,7 +16,7 @@ from functools import cache
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.store import utcnow
 from intake.web.accounts import (
@@ -87,16 +87,16 @@ class Throttle:
 def _failures(session: Session, email: str, since: datetime) -> tuple[int, datetime | None]:
     last_success = session.scalar(
         select(func.max(SignInAttempt.at)).where(
-            SignInAttempt.email == email,
-            SignInAttempt.succeeded.is_(True),  # type: ignore[attr-defined]
+            col(SignInAttempt.email) == email,
+            col(SignInAttempt.succeeded).is_(True),
         )
     )
     start = max(since, last_success) if last_success else since
     count, last = session.execute(
         select(func.count(), func.max(SignInAttempt.at)).where(
-            SignInAttempt.email == email,
-            SignInAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
-            SignInAttempt.at > start,
+            col(SignInAttempt.email) == email,
+            col(SignInAttempt.succeeded).is_(False),
+            col(SignInAttempt.at) > start,
         )
     ).one()
     return int(count or 0), last
@@ -132,7 +132,9 @@ def authenticate(
     """The active account whose password this is, or None; the attempt is recorded either way."""
     address = normalise_email(email)
     with Session(engine) as session:
-        account = session.scalars(select(StaffAccount).where(StaffAccount.email == address)).first()
+        account = session.scalars(
+            select(StaffAccount).where(col(StaffAccount.email) == address)
+        ).first()
         ok = account is not None and account.active and password_matches(account, password)
         if account is None:
             # Hash anyway so a missing account takes as long to refuse as a wrong password.

@@ -7,7 +7,7 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
 from intake.contract import SubmissionEntry
@@ -73,17 +73,19 @@ def reply_text(raw: bytes) -> str:
 def thread(session: Session, sub: Submission) -> list[ThreadItem]:
     """Messages received about this submission and replies we sent, in time order."""
     history_ids = session.scalars(
-        select(SubmissionHistory.message_id).where(SubmissionHistory.submission_id == sub.id)
+        select(col(SubmissionHistory.message_id)).where(
+            col(SubmissionHistory.submission_id) == sub.id
+        )
     ).all()
     ids = {sub.message_id, *(i for i in history_ids if i is not None)}
-    conditions = [col(MessageRecord.id).in_(ids)]
+    conditions: list[ColumnElement[bool]] = [col(MessageRecord.id).in_(ids)]
     if sub.reference:
         conditions.append(col(MessageRecord.subject).contains(sub.reference))
     received = session.scalars(select(MessageRecord).where(or_(*conditions))).all()
     items = [
         ThreadItem(m.received_at, "in", m.subject or "", m.state, message_id=m.id) for m in received
     ]
-    replies = session.scalars(select(Reply).where(Reply.submission_id == sub.id)).all()
+    replies = session.scalars(select(Reply).where(col(Reply.submission_id) == sub.id)).all()
     items += [
         ThreadItem(r.sent_at or r.created_at, "out", r.subject, r.state, reply_text(r.raw))
         for r in replies
@@ -99,7 +101,7 @@ def events(session: Session, sub: Submission) -> list[Event]:
     return list(
         session.scalars(
             select(Event)
-            .where(or_(Event.submission_id == sub.id, Event.message_id == sub.message_id))
+            .where(or_(col(Event.submission_id) == sub.id, col(Event.message_id) == sub.message_id))
             .order_by(col(Event.at), col(Event.id))
         ).all()
     )
@@ -109,7 +111,7 @@ def history(session: Session, sub: Submission) -> list[SubmissionHistory]:
     return list(
         session.scalars(
             select(SubmissionHistory)
-            .where(SubmissionHistory.submission_id == sub.id)
+            .where(col(SubmissionHistory.submission_id) == sub.id)
             .order_by(col(SubmissionHistory.at))
         ).all()
     )

@@ -101,8 +101,8 @@ def entry_from_form(
             title=_text(form, "title"),
             organisations=_organisations(form, gazetteer),
             service_areas=list(dict.fromkeys(areas)),
-            arrangement_type=_text(form, "arrangement_type"),  # type: ignore[arg-type]
-            status=_text(form, "status"),  # type: ignore[arg-type]
+            arrangement_type=_text(form, "arrangement_type"),
+            status=_text(form, "status"),
             start_year=_year(_text(form, "start_year"), "start year"),
             savings=_savings(form),
             savings_none_reason=_text(form, "savings_none_reason"),
@@ -155,7 +155,7 @@ def apply_edit(
     sub.missing = list(missing_fields(new, rules))
     sub.updated_at = utcnow()
     for table in (SubmissionOrganisation, SubmissionServiceArea, SubmissionSaving):
-        session.execute(delete(table).where(col(table.submission_id) == sub.id))  # type: ignore[attr-defined]
+        session.execute(delete(table).where(col(table.submission_id) == sub.id))
     _add_children(session, sub.id, new)
     session.add(sub)
     session.add(

@@ -69,7 +69,7 @@ def published(engine: Engine, gazetteer: Gazetteer) -> list[Arrangement]:
     with Session(engine) as session:
         subs = session.scalars(
             select(Submission)
-            .where(Submission.review_state == PUBLISHED)
+            .where(col(Submission.review_state) == PUBLISHED)
             .order_by(col(Submission.id))
         ).all()
         return [_arrangement(load_entry(session, s), s, gazetteer) for s in subs]

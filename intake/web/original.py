@@ -51,7 +51,7 @@ def html_sources(data: bytes) -> list[str]:
             try:
                 content = part.get_content() if isinstance(part, EmailMessage) else ""
             except (LookupError, ValueError, AssertionError):
-                content = part.get_payload(decode=True) or b""  # type: ignore[assignment]
+                content = part.get_payload(decode=True) or b""
                 content = content.decode("utf-8", "replace") if isinstance(content, bytes) else ""
             found.append(str(content))
     return found

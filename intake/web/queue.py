@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.gazetteer import Gazetteer
 from intake.store import (
@@ -82,25 +82,27 @@ def load_rows(session: Session, subs: list[Submission], gazetteer: Gazetteer) ->
     ids = [s.id for s in subs]
     orgs = session.scalars(
         select(SubmissionOrganisation)
-        .where(SubmissionOrganisation.submission_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(SubmissionOrganisation.position)
-    ).all()  # type: ignore[arg-type]
+        .where(col(SubmissionOrganisation.submission_id).in_(ids))
+        .order_by(col(SubmissionOrganisation.position))
+    ).all()
     areas = session.execute(
-        select(SubmissionServiceArea.submission_id, SubmissionServiceArea.slug).where(
-            SubmissionServiceArea.submission_id.in_(ids)
+        select(col(SubmissionServiceArea.submission_id), col(SubmissionServiceArea.slug)).where(
+            col(SubmissionServiceArea.submission_id).in_(ids)
         )
-    ).all()  # type: ignore[attr-defined]
+    ).all()
     savings = session.scalars(
-        select(SubmissionSaving).where(SubmissionSaving.submission_id.in_(ids))
-    ).all()  # type: ignore[attr-defined]
-    received = dict(
-        session.execute(
-            select(MessageRecord.id, MessageRecord.received_at).where(
-                MessageRecord.id.in_({s.message_id for s in subs})
+        select(SubmissionSaving).where(col(SubmissionSaving.submission_id).in_(ids))
+    ).all()
+    message_ids = {s.message_id for s in subs}
+    received: dict[int | None, datetime] = {
+        row_id: at
+        for row_id, at in session.execute(
+            select(col(MessageRecord.id), col(MessageRecord.received_at)).where(
+                col(MessageRecord.id).in_(message_ids)
             )
         ).all()
-    )  # type: ignore[union-attr]
-    rows = {}
+    }
+    rows: dict[int, QueueRow] = {}
     for s in subs:
         assert s.id is not None
         rows[s.id] = QueueRow(
@@ -143,10 +145,10 @@ def failed_messages(session: Session) -> list[MessageRecord]:
     return list(
         session.scalars(
             select(MessageRecord)
-            .where(MessageRecord.state.in_(FAILED_STATES))
-            .order_by(MessageRecord.id)
+            .where(col(MessageRecord.state).in_(FAILED_STATES))
+            .order_by(col(MessageRecord.id))
         ).all()
-    )  # type: ignore[attr-defined]
+    )
 
 
 def queue_page(
@@ -155,10 +157,10 @@ def queue_page(
     subs = list(
         session.scalars(
             select(Submission)
-            .where(Submission.review_state.in_(OPEN_STATES))
-            .order_by(Submission.id)
+            .where(col(Submission.review_state).in_(OPEN_STATES))
+            .order_by(col(Submission.id))
         ).all()
-    )  # type: ignore[attr-defined]
+    )
     rows = load_rows(session, subs, gazetteer)
     counts = Counter(r.status for r in rows)
     failed = failed_messages(session)
@@ -176,5 +178,5 @@ def queue_page(
 
 def oldest_open(session: Session) -> datetime | None:
     return session.scalar(
-        select(func.min(Submission.created_at)).where(Submission.review_state.in_(OPEN_STATES))
-    )  # type: ignore[attr-defined]
+        select(func.min(Submission.created_at)).where(col(Submission.review_state).in_(OPEN_STATES))
+    )

@@ -92,7 +92,7 @@ def intake_health(app: App, days: int = 14) -> IntakeHealth:
             .where(col(MessageRecord.state).in_(("failed", "quarantined")))
         )
         failed_replies = session.scalar(
-            select(func.count()).select_from(Reply).where(Reply.state == "failed")
+            select(func.count()).select_from(Reply).where(col(Reply.state) == "failed")
         )
     return IntakeHealth(
         check(app),

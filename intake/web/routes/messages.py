@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.store import MessageRecord, Submission
 from intake.web import decisions
@@ -28,7 +28,9 @@ def _message(web: Web, message_id: int) -> MessageRecord:
 def show(request: Request, web: Web, staff: Staff, message_id: int) -> Response:
     row = _message(web, message_id)
     with Session(web.intake.engine) as session:
-        subs = session.scalars(select(Submission).where(Submission.message_id == message_id)).all()
+        subs = session.scalars(
+            select(Submission).where(col(Submission.message_id) == message_id)
+        ).all()
     return web.render(
         request,
         "message.html",

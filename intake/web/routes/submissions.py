@@ -1,6 +1,6 @@
 """One submission: its facts beside the original message, its thread and history, decisions."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
@@ -37,7 +37,7 @@ def _page(request: Request, web: Web, submission_id: int, **extra: object) -> Re
         if sub is None:
             raise HTTPException(404, f"There is no submission {submission_id}.")
         entry = load_entry(session, sub)
-        context = dict(
+        context: dict[str, Any] = dict(
             title=sub.reference or f"Submission {submission_id}",
             sub=sub,
             entry=entry,
