@@ -135,6 +135,10 @@ class Extractor:
             entry = from_prose(item, "body", ctx) or from_prose(f"{intro}\n\n{item}", "body", ctx)
             if entry is None and named:
                 entry = from_prose(f"{intro}\n\n{item}", "body", ctx, complete=False)
+            if entry is not None and len(entry.organisations) < 2 and intro.strip():
+                wider = from_prose(f"{intro}\n\n{item}", "body", ctx, complete=False)
+                if wider is not None and len(wider.organisations) > len(entry.organisations):
+                    entry.organisations = wider.organisations
             if entry is not None and entry.organisations:
                 entry.service_areas = named or entry.service_areas
                 entry.description = entry.description or " ".join(item.split())

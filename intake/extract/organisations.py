@@ -10,6 +10,32 @@ from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
 # do not know ('Sussex Police', 'Acme Trust'), kept by name.
 _JOINERS = re.compile(r"^(?:[\s,;/&+.()-]|\band\b|\bwith\b|\bthe\b|\bplus\b)*$", re.IGNORECASE)
 _TYPE_REFERENCE = re.compile(r"\bthe (county|city|district|borough) council\b", re.IGNORECASE)
+_STATUS_WORDS = frozenset(
+    [
+        "council",
+        "councils",
+        "district",
+        "borough",
+        "city",
+        "county",
+        "metropolitan",
+        "royal",
+        "london",
+        "of",
+        "the",
+        "and",
+        "north",
+        "south",
+        "east",
+        "west",
+        "mid",
+        "upper",
+        "lower",
+        "great",
+        "greater",
+        "new",
+    ]
+)
 _SPLIT = re.compile(r"\s*(?:[,;\n/+]|\band\b|&)\s*", re.IGNORECASE)
 
 
@@ -76,7 +102,17 @@ def from_text(text: str, gazetteer: Gazetteer, context: MatchContext | None,
 
 
 def _lead_by_type(text: str, orgs: list[Organisation], roles: ArrangementRules) -> None:
-    """'led by the county council': the one body named whose name has that type word."""
+    """'led by the county council': the one body named whose name has that type word;
+    'with Lincoln as the host authority': the one body whose name has that place word."""
+    for org in orgs:
+        word = _place_word(org.name)
+        if word is None or sum(word in o.name for o in orgs) != 1:
+            continue
+        for m in re.finditer(rf"\b{re.escape(word)}\b", text):
+            before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
+            if roles.lead_before.search(before) or roles.lead_after.search(after):
+                org.role = "lead"
+                return
     for m in _TYPE_REFERENCE.finditer(text):
         if not roles.lead_before.search(text[max(0, m.start() - 40) : m.start()]):
             continue
@@ -85,6 +121,12 @@ def _lead_by_type(text: str, orgs: list[Organisation], roles: ArrangementRules) 
         if len(fits) == 1:
             fits[0].role = "lead"
             return
+
+
+def _place_word(name: str) -> str | None:
+    """The longest word of a body's name that is not a status or compass word."""
+    words = [w for w in re.findall(r"[A-Z][\w'-]+", name) if w.lower() not in _STATUS_WORDS]
+    return max(words, key=len) if words else None
 
 
 def drop_successors(orgs: list[Organisation]) -> list[Organisation]:
