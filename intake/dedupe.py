@@ -140,6 +140,8 @@ def index_arrangement(
     submission_id: int | None = None, map_entry_id: int | None = None,
 ) -> None:  # fmt: skip
     """Add or refresh the fingerprint and council keys of one held arrangement."""
+    if (submission_id is None) == (map_entry_id is None):
+        raise ValueError("index one submission or one map entry")
     owner = (ArrangementFingerprint.submission_id == submission_id if submission_id is not None
              else ArrangementFingerprint.map_entry_id == map_entry_id)  # fmt: skip
     row = session.scalars(select(ArrangementFingerprint).where(owner)).first()
