@@ -26,7 +26,8 @@ class DecisionError(ValueError):
 
 
 def open_submission(session: Session, submission_id: int) -> Submission:
-    sub = session.get(Submission, submission_id)
+    """The submission, locked until commit (PostgreSQL), so two staff cannot decide it twice."""
+    sub = session.get(Submission, submission_id, with_for_update=True)
     if sub is None:
         raise LookupError(f"no submission {submission_id}")
     if sub.review_state not in OPEN_STATES:
