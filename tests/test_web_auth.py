@@ -195,3 +195,23 @@ def test_pages_carry_security_headers(web_env: WebEnv) -> None:
     assert "script-src" not in response.headers["content-security-policy"]
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_sign_in_returns_to_the_page_asked_for(web_env: WebEnv) -> None:
+    client = web_env.client()
+    first = client.get("/queue?status=failed&q=a b", follow_redirects=False)
+    assert first.headers["location"] == "/sign-in?next=/queue%3Fstatus%3Dfailed%26q%3Da%2520b"
+    page = client.get(first.headers["location"]).text
+    assert 'name="next" value="/queue?status=failed&amp;q=a%20b"' in page
+    token = csrf_of(page)
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": REVIEWER,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/queue?status=failed",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/queue?status=failed"

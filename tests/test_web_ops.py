@@ -1,6 +1,7 @@
 """Operations: /healthz and /metrics, the dashboard, the server thread, ``intake staff add``."""
 
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,14 +75,16 @@ def test_dashboard_shows_headline_figures_as_svg(env: WebEnv) -> None:
 def test_serve_in_thread_answers_and_stops(env: WebEnv) -> None:
     from intake.web.server import serve_in_thread
 
-    env.intake.settings.web.port = 18765
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        env.intake.settings.web.port = port = s.getsockname()[1]
     stop = serve_in_thread(env.intake)
     try:
-        assert httpx.get("http://127.0.0.1:18765/healthz").status_code in (200, 503)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 503
     finally:
         stop()
     with pytest.raises(httpx.ConnectError):
-        httpx.get("http://127.0.0.1:18765/healthz")
+        httpx.get(f"http://127.0.0.1:{port}/healthz")
 
 
 def test_intake_staff_add_creates_an_account_from_the_environment(

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from fastapi import FastAPI, Request, Response
@@ -135,7 +136,8 @@ def _install_error_pages(api: FastAPI, web: WebState) -> None:
     @api.exception_handler(NotSignedIn)
     async def to_sign_in(request: Request, _exc: NotSignedIn) -> Response:
         if request.method == "GET" and not request.url.path.startswith("/api"):
-            return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/sign-in?next={quote(target, safe='/')}", status_code=303)
         return web.render(
             request, "error.html", 401, title="Sign in needed", message="Sign in to continue."
         )
