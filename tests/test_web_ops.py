@@ -32,6 +32,9 @@ def test_healthz_is_open_and_reports_database_and_mailbox(env: WebEnv) -> None:
 
 
 def test_metrics_are_prometheus_text(env: WebEnv) -> None:
+    from intake.web.health import observe_poll
+
+    observe_poll(0.25)
     env.ingest(council_email(1))
     env.ingest(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     text = env.client().get("/metrics").text
@@ -41,6 +44,8 @@ def test_metrics_are_prometheus_text(env: WebEnv) -> None:
         or 'intake_messages{state="failed"} 1' in text
     )
     assert "intake_queue_size 1" in text
+    assert "intake_last_poll_duration_seconds 0.25" in text
+    assert re.search(r"^intake_poll_duration_seconds_count [1-9]", text, re.M)
     for line in text.splitlines():
         assert line.startswith("#") or re.fullmatch(
             r'[a-z_]+(\{[a-z_]+="[a-z_]+"\})? [0-9.e+-]+', line

@@ -1,5 +1,6 @@
 """The service's own health: for /healthz, /metrics and the dashboard."""
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,31 @@ from sqlmodel import Session, col
 from intake.app import App
 from intake.store import MailboxCursor, MessageRecord, Reply, Submission
 from intake.web.queue import OPEN_STATES
+
+
+@dataclass
+class PollTimings:
+    """Poll durations seen by this process (``intake run`` calls ``observe_poll``)."""
+
+    count: int = 0
+    total_seconds: float = 0.0
+    last_seconds: float | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def observe(self, seconds: float) -> None:
+        with self.lock:
+            self.count += 1
+            self.total_seconds += seconds
+            self.last_seconds = seconds
+
+
+# One per process, like any metrics registry: the scheduler and the web app share it.
+POLL_TIMINGS = PollTimings()
+
+
+def observe_poll(seconds: float) -> None:
+    """Record one poll's duration for /metrics (``intake_poll_duration_seconds``)."""
+    POLL_TIMINGS.observe(seconds)
 
 
 @dataclass
@@ -99,8 +125,27 @@ def metrics_text(health: Health, now: datetime | None = None) -> str:
         "# HELP intake_last_poll_success_timestamp_seconds When a poll last succeeded.",
         "# TYPE intake_last_poll_success_timestamp_seconds gauge",
         f"intake_last_poll_success_timestamp_seconds {last_poll}",
+        *_poll_lines(POLL_TIMINGS),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _poll_lines(timings: PollTimings) -> list[str]:
+    with timings.lock:
+        count, total, last = timings.count, timings.total_seconds, timings.last_seconds
+    lines = [
+        "# HELP intake_poll_duration_seconds How long mailbox polls took in this process.",
+        "# TYPE intake_poll_duration_seconds summary",
+        f"intake_poll_duration_seconds_sum {round(total, 3)}",
+        f"intake_poll_duration_seconds_count {count}",
+    ]
+    if last is not None:
+        lines += [
+            "# HELP intake_last_poll_duration_seconds How long the latest poll took.",
+            "# TYPE intake_last_poll_duration_seconds gauge",
+            f"intake_last_poll_duration_seconds {round(last, 3)}",
+        ]
+    return lines
 
 
 def _age(at: datetime | None, now: datetime) -> float:
