@@ -21,14 +21,18 @@ run: venv
 	@echo "intake: replies appear in var/outbox/new/. Ctrl-C stops the service."
 	INTAKE_LOGGING__FORMAT=$${INTAKE_LOGGING__FORMAT:-text} $(BIN)/intake run
 
-# Dovecot is the real IMAP server the tests talk to.
+# Real servers the tests talk to: Dovecot (IMAP) and Chromium (the web app's browser tests).
+APT_NEEDS := /usr/sbin/dovecot:dovecot-imapd /usr/bin/chromium:chromium
 test-deps:
-	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
+	@missing=""; for pair in $(APT_NEEDS); do \
+	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing dovecot-imapd for the IMAP tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	    echo "installing$$missing for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "The tests need Dovecot: sudo apt-get install dovecot-imapd"; exit 1; \
+	    echo "The tests need:$$missing (sudo apt-get install$$missing)"; exit 1; \
 	  fi; \
 	fi
 
