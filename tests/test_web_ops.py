@@ -92,6 +92,18 @@ def test_serve_in_thread_answers_and_stops(env: WebEnv) -> None:
         httpx.get(f"http://127.0.0.1:{port}/healthz")
 
 
+def test_serve_in_thread_says_when_the_port_is_taken(env: WebEnv) -> None:
+    from intake.errors import ConfigError
+    from intake.web.server import serve_in_thread
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env.intake.settings.web.port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match="could not listen"):
+            serve_in_thread(env.intake)
+
+
 def test_intake_staff_add_creates_an_account_from_the_environment(
     env: WebEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
