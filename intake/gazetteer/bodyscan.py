@@ -2,9 +2,12 @@
 
 'Kent Fire and Rescue Service', 'Sussex Police', 'NHS Frimley ICB': each ending (from
 rules/partners.yaml) is found with a token trie, then its place name is read backwards
-over the capitalised words before it. An 'and' joins two places only inside an 'NHS ...'
-name; elsewhere 'Horsham and Sussex Police' is a council and a force (joint names such as
-'Devon and Cornwall Police' are listed in partners.yaml by name).
+over the capitalised words before it. An 'and' belongs to the name only in NHS names:
+'NHS Norfolk and Waveney ICB', and before an 'NHS (Foundation) Trust' ending, where
+trusts are named for what they do and where ('Norfolk Community Health and Care NHS
+Trust', 'Surrey and Sussex Healthcare NHS Trust'). Elsewhere 'Horsham and Sussex Police' is a
+council and a force (joint names such as 'Devon and Cornwall Police' are listed in
+partners.yaml by name).
 """
 
 from dataclasses import dataclass
@@ -13,6 +16,7 @@ from intake.contract import OrgKind
 from intake.gazetteer.text import TextTokens, TokenTrie, norm_tokens
 
 JOINS = frozenset({"of", "the", "upon", "on"})
+NHS_JOINS = JOINS | {"and"}  # before an ending that starts with 'NHS'
 # Capitalised words that never belong to a body's place name.
 NOT_PLACE = frozenset(
     {"council", "councils", "borough", "district", "the", "with", "and", "police", "constabulary",
@@ -79,7 +83,8 @@ class BodyFinder:
             last = j + length - 1
             kind = self.ending_kind[tuple(words[j : last + 1])]
             first = _nhs_start(tokens, j)
-            first = first if first is not None else _place_start(tokens, j)
+            joins = NHS_JOINS if word == "nhs" else JOINS
+            first = first if first is not None else _place_start(tokens, j, joins)
             if last + 1 < len(words) and words[last + 1] == "for":  # '... Commissioner for Kent'
                 end = _place_end(tokens, last + 2)
                 if end > last + 2:
@@ -108,15 +113,15 @@ def _is_place(tokens: TextTokens, i: int) -> bool:
     return tokens.first_char(i).isupper() and tokens.words[i] not in NOT_PLACE
 
 
-def _place_start(tokens: TextTokens, j: int) -> int | None:
+def _place_start(tokens: TextTokens, j: int, joins: frozenset[str] = JOINS) -> int | None:
     """First word of the place name written just before word ``j``, or None."""
     k = j
     while k > 0 and _joined(tokens, k - 1, k):
         prev = k - 1
-        if not (_is_place(tokens, prev) or tokens.words[prev] in JOINS):
+        if not (_is_place(tokens, prev) or tokens.words[prev] in joins):
             break
         k = prev
-    while k < j and tokens.words[k] in JOINS:
+    while k < j and tokens.words[k] in joins:
         k += 1
     return k if k < j else None
 
