@@ -12,7 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from intake.store import Event, MessageRecord, Reply, Submission, SubmissionHistory
+from intake.store import (
+    Event,
+    MessageRecord,
+    Reply,
+    Submission,
+    SubmissionHistory,
+    SuppressedAddress,
+)
 from tests.support.web import REVIEWER, WebEnv, council_email, open_env, payload_email, sign_in
 
 
@@ -279,3 +286,15 @@ def test_a_duplicate_candidate_is_shown_side_by_side_and_merged(env: WebEnv) -> 
         merged = session.scalars(select(Event).where(Event.action == "merged")).one()
     assert "savings" in filled and merged.actor == REVIEWER
     assert client.post("/submissions/1/merge", data={"csrf_token": token}).status_code == 409
+
+
+def test_the_ask_page_warns_when_the_address_bounced_before(lite: WebEnv) -> None:
+    lite.ingest(council_email(1))
+    with Session(lite.intake.engine) as session:
+        session.add(
+            SuppressedAddress(address="jo.bloggs1@cheltenham.gov.uk", reason="550 no such user")
+        )
+        session.commit()
+    client, _ = signed_in(lite)
+    page = client.get("/submissions/1/ask").text
+    assert "bounced before (550 no such user)" in page

@@ -11,7 +11,6 @@ from email import policy as email_policy
 from email.message import EmailMessage
 
 from intake.app import App
-from intake.errors import IntakeError
 from intake.messages import Attachment, ParsedMessage
 
 SHOWN_HEADERS = ("from", "to", "cc", "date", "subject", "message-id", "in-reply-to")
@@ -38,7 +37,7 @@ class OriginalView:
 def _parse(app: App, data: bytes) -> ParsedMessage | None:
     try:
         return app.stages.parse(data)
-    except (IntakeError, ValueError):
+    except Exception:  # shown raw instead: staff must always see what arrived
         return None
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from intake.contract import SERVICE_AREAS
 from intake.records import load_entry
-from intake.store import MessageRecord, Submission
+from intake.store import MessageRecord, Submission, SuppressedAddress
 from intake.web import decisions
 from intake.web.csrf import csrf_protect
 from intake.web.deps import Staff, Web
@@ -161,8 +161,9 @@ def ask_page(request: Request, web: Web, staff: Staff, submission_id: int) -> Re
     with Session(web.intake.engine) as session:
         sub = _open(session, submission_id)
         message = session.get(MessageRecord, sub.message_id)
+        to = (message.from_email if message else None) or sub.sender_email or ""
+        suppressed = session.get(SuppressedAddress, to.lower()) if to else None
     draft = decisions.query_draft(web.intake, submission_id)
-    to = (message.from_email if message else None) or sub.sender_email or ""
     return web.render(
         request,
         "ask.html",
@@ -172,6 +173,7 @@ def ask_page(request: Request, web: Web, staff: Staff, submission_id: int) -> Re
         subject=draft.subject,
         text=draft.text,
         error=None,
+        suppressed=suppressed,
     )
 
 
