@@ -46,7 +46,6 @@ DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 COUNCIL = "council"  # the history actor for facts from a council's follow-up
 _GREETING = re.compile(r"^(?:dear|hi|hello|good (?:morning|afternoon)|to whom)\b.*$",
                        re.IGNORECASE | re.MULTILINE)  # fmt: skip
-_LEAD_WORDS = re.compile(r"\b(?:lead|leads|led by|hosted by|hosts|host authority)\b", re.I)
 _SCALARS = ("title", "arrangement_type", "status", "start_year", "benefits")
 
 
@@ -116,7 +115,7 @@ def follow_up_facts(parsed: ParsedMessage, result: ExtractResult, rules: Rules) 
         sender_email=parsed.from_email,
     )
     entry.organisations = orgs.dedupe(
-        orgs.from_text(text, rules.gazetteer, context, _LEAD_WORDS, [])
+        orgs.from_text(text, rules.gazetteer, context, rules.arrangements, [])
     )
     entry.service_areas = rules.services.classify(text)
     entry.savings = parse_savings(text, rules.arrangements.savings)
@@ -153,11 +152,12 @@ def merge_follow_up(
 ) -> Merge:
     """Fill what ``sub`` lacks from ``facts``; each change written to its history."""
     assert sub.id is not None
-    held, locked, merge = load_entry(session, sub), _staff_fields(session, sub.id), Merge()
+    sub_id = sub.id
+    held, locked, merge = load_entry(session, sub), _staff_fields(session, sub_id), Merge()
 
     def note(name: str, old: Any, new: Any) -> None:
         merge.changes.append((name, old, new))
-        session.add(SubmissionHistory(submission_id=sub.id, field=name, old=old, new=new,
+        session.add(SubmissionHistory(submission_id=sub_id, field=name, old=old, new=new,
                                       message_id=message_row_id, actor=COUNCIL))  # fmt: skip
 
     for name in _SCALARS:

@@ -121,6 +121,13 @@ def test_a_plain_words_reply_gives_its_facts(
     assert (facts.savings_none_reason or None) == reason
 
 
+def test_a_plain_words_reply_may_name_the_partners(rules: Rules) -> None:
+    text = "Worthing Borough Council is our partner, and Adur hosts the legal team."
+    facts = conv.follow_up_facts(reply(new_text=text), ExtractResult(kind="follow_up"), rules)
+    assert {o.code for o in facts.organisations} == {"E07000223", "E07000229"}
+    assert facts.service_areas == ["legal"]
+
+
 def test_the_extractors_facts_are_used_when_it_has_them(rules: Rules) -> None:
     given = SubmissionEntry(savings=[Saving(amount_gbp=5000)])
     result = ExtractResult(kind="follow_up", submissions=[given, SubmissionEntry(start_year=2014)])
