@@ -441,13 +441,13 @@ def test_html_to_text_survives_hostile_nesting(html: str) -> None:
     assert html_to_text(html).endswith("deep")
 
 
-def _zip(member: str) -> bytes:
+def _zip(member: str, content: bytes = b"<x/>") -> bytes:
     import io
     import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(member, "<x/>")
+        archive.writestr(member, content)
     return buffer.getvalue()
 
 
@@ -468,6 +468,8 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
         (OLE + "Workbook".encode("utf-16-le"), "x", "", "xls"),
         (OLE, "x", "", "ole"),
         (b"\x78\x9f\x3e\x22\x01\x00", "winmail.dat", "application/ms-tnef", "tnef"),
+        (b"\x78\x9f\x3e\x22\x01\x00...%PDF-1.7", "winmail.dat", "", "tnef"),  # holds a PDF
+        (_zip("form.pdf", b"%PDF-1.7"), "forms.zip", "", "zip"),  # a stored PDF inside
         (b"\x89PNG\r\n\x1a\n\x00", "logo.pdf", "image/png", "image"),
         (b"\xff\xd8\xff\xe0", "photo.jpg", "image/jpeg", "image"),
         (b"Council,Service,Saving\nAdur,Legal,350000\nWorthing,HR,1000\n", "x.txt", "", "csv"),

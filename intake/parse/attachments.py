@@ -4,7 +4,9 @@
 names, the shape of text) and the file name only to tell text kinds apart; a
 '.pdf' that is not a PDF is not read as one. Readers are plain functions
 registered per sniffed type (``register_reader``); ``parse_message`` runs them
-and turns any failure into a warning on that attachment alone.
+and turns any failure into a warning on that attachment alone. A reader of a
+container (an Outlook winmail.dat) may return the files it holds, as
+``Contained``: each then becomes an attachment of the message, read in turn.
 
 Sniffed types: pdf docx xlsx pptx zip msg doc xls ole tnef image eml csv html
 text other.
@@ -13,12 +15,23 @@ text other.
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from intake.config import LimitsSettings
 from intake.messages import Attachment
 
-Reader = Callable[[Attachment, LimitsSettings], None]
+
+@dataclass(frozen=True)
+class Contained:
+    """A file found inside an attachment (a winmail.dat's attachments)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+Reader = Callable[[Attachment, LimitsSettings], Sequence[Contained] | None]
 READERS: dict[str, Reader] = {}
 
 _SAMPLE = 8192
@@ -69,14 +82,15 @@ def _ole_type(data: bytes) -> str:
 
 def _binary_type(data: bytes, extension: str) -> str | None:
     head = data[:16]
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
+    # containers first: a winmail.dat or zip holding a PDF has '%PDF-' near its start too
+    if head.startswith(_TNEF_MAGIC):
+        return "tnef"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_type(data, extension)
     if head.startswith(_OLE_MAGIC):
         return _ole_type(data)
-    if head.startswith(_TNEF_MAGIC):
-        return "tnef"
+    if b"%PDF-" in data[:1024]:  # a PDF may have bytes before its header
+        return "pdf"
     if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return "image"
     return None
@@ -180,13 +194,15 @@ def make_attachment(
 
 def run_reader(
     attachment: Attachment, limits: LimitsSettings, readers: Mapping[str, Reader] | None = None
-) -> None:
-    """Let the registered reader fill ``attachment``; its failure becomes a warning."""
+) -> list[Contained]:
+    """Let the registered reader fill ``attachment``; its failure becomes a warning.
+    Returns the files the attachment holds, when its reader unpacks a container."""
     reader = (READERS if readers is None else readers).get(attachment.sniffed_type)
     if reader is None or not attachment.data:
-        return
+        return []
     try:
-        reader(attachment, limits)
+        return list(reader(attachment, limits) or [])
     except Exception as e:  # any reader bug or bad file must not fail the message
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         attachment.warnings.append(f"could not read {attachment.filename}: {reason}")
+        return []

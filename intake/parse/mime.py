@@ -25,10 +25,13 @@ from intake.parse.html import html_to_text
 from intake.parse.quotes import find_forward, sender_text, split_reply, tidy
 from intake.parse.tree import Body, collect, parse_tree, part_bytes, part_filename
 from intake.readers import READERS as DOCUMENT_READERS
+from intake.readers.outlook import read_tnef
 
 __all__ = ["decode_bytes", "decode_header_value", "parse_message", "read_eml", "read_text"]
 
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTAINER_TYPES = ("tnef",)  # attachments whose text is the message's own body
+_MAX_CONTAINER_DEPTH = 3  # a winmail.dat inside a winmail.dat inside ...
 
 
 def _join(*texts: str) -> str:
@@ -54,13 +57,46 @@ def _read_attachments(
     for part, default in body.parts:
         declared = part.get_content_type()
         sniffed = "eml" if declared == "message/rfc822" else None
-        attachment, warning = make_attachment(
-            part_filename(part, default), declared, part_bytes(part), limits, sniffed
-        )
-        if warning:
-            parsed.warnings.append(warning)
-        run_reader(attachment, limits, readers)
-        parsed.attachments.append(attachment)
+        name = part_filename(part, default)
+        _add_attachment(parsed, (name, declared, part_bytes(part), sniffed), limits, readers, 0)
+
+
+def _add_attachment(
+    parsed: ParsedMessage,
+    file: tuple[str, str, bytes, str | None],  # filename, declared type, data, sniffed type
+    limits: LimitsSettings,
+    readers: Mapping[str, Reader],
+    depth: int,
+) -> None:
+    """Read one attachment, then the files it holds (a winmail.dat's), each in turn."""
+    attachment, warning = make_attachment(*file[:3], limits, file[3])
+    if warning:
+        parsed.warnings.append(warning)
+    contained = run_reader(attachment, limits, readers)
+    parsed.attachments.append(attachment)
+    if contained and depth >= _MAX_CONTAINER_DEPTH:
+        attachment.warnings.append(f"{attachment.filename}: files nested too deeply: not read")
+        return
+    for inner in contained:
+        inner_file = (inner.filename, inner.content_type, inner.data, None)
+        _add_attachment(parsed, inner_file, limits, readers, depth + 1)
+
+
+def _adopt_container_body(parsed: ParsedMessage) -> None:
+    """A winmail.dat's body is the message's own: it is the body when the message has
+    none, and is not read twice (as an attachment too) when it repeats the body."""
+    for attachment in parsed.attachments:
+        if attachment.sniffed_type not in _CONTAINER_TYPES or not attachment.text:
+            continue
+        if not parsed.body_text.strip():
+            parsed.body_text = _BODY_CONTROL.sub("", attachment.text)
+            attachment.text = ""
+        elif _words(attachment.text) <= _words(parsed.body_text):
+            attachment.text = ""
+
+
+def _words(text: str) -> set[str]:
+    return set(text.lower().split())
 
 
 def read_eml(attachment: Attachment, limits: LimitsSettings) -> None:
@@ -80,6 +116,7 @@ def read_text(attachment: Attachment, limits: LimitsSettings) -> None:
 register_reader("eml", read_eml)
 register_reader("text", read_text)
 register_reader("html", read_text)
+register_reader("tnef", read_tnef)
 
 
 def _forwarded_as_attachment(parsed: ParsedMessage, rules: KindRules) -> str | None:
@@ -114,9 +151,10 @@ def parse_message(
     body = collect(msg)
     parsed.body_text = _BODY_CONTROL.sub("", tidy(body.texts))
     parsed.warnings.extend(body.warnings)
+    _read_attachments(parsed, body, limits, {**DOCUMENT_READERS, **READERS, **(readers or {})})
+    _adopt_container_body(parsed)
     rules = kinds or default_kind_rules()
     _split_text(parsed, rules)
-    _read_attachments(parsed, body, limits, {**DOCUMENT_READERS, **READERS, **(readers or {})})
     if parsed.forwarded_from is None:
         parsed.forwarded_from = _forwarded_as_attachment(parsed, rules)
     return parsed
