@@ -202,6 +202,10 @@ def test_approve_publishes_and_a_second_decision_is_refused(env: WebEnv) -> None
     with Session(env.intake.engine) as session:
         event = session.scalars(select(Event).where(Event.action == "approved")).one()
     assert event.actor == REVIEWER and event.submission_id == 1
+    reopened = client.post("/submissions/1/reopen", data={"csrf_token": token})
+    assert reopened.status_code == 200 and state_of(env, 1) == "pending"
+    assert "Cheltenham" not in client.get("/published").text  # unpublished
+    assert client.post("/submissions/1/reopen", data={"csrf_token": token}).status_code == 409
 
 
 @pytest.mark.parametrize(

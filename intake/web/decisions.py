@@ -59,6 +59,32 @@ def decide(app: App, submission_id: int, decision: str, actor: str, reason: str 
         return sub.review_state
 
 
+REOPENABLE = ("approved", "rejected", "not_submission")
+
+
+def reopen(app: App, submission_id: int, actor: str) -> str:
+    """Undo a decision (an approval unpublishes): the submission waits for review again."""
+    with Session(app.engine) as session:
+        sub = session.get(Submission, submission_id, with_for_update=True)
+        if sub is None:
+            raise LookupError(f"no submission {submission_id}")
+        if sub.review_state not in REOPENABLE:
+            raise DecisionError(f"{sub.reference} is {sub.review_state.replace('_', ' ')}")
+        was, sub.review_state, sub.updated_at = sub.review_state, "pending", utcnow()
+        session.add(sub)
+        session.add(
+            Event(
+                actor=actor,
+                action="reopened",
+                message_id=sub.message_id,
+                submission_id=sub.id,
+                detail={"was": was},
+            )
+        )
+        session.commit()
+        return sub.review_state
+
+
 class _Written(ReplyRenderer):
     """A renderer that returns what staff wrote, so the outbox builds and stores it as usual."""
 

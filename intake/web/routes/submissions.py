@@ -48,6 +48,7 @@ def _page(request: Request, web: Web, submission_id: int, **extra: object) -> Re
             history=history(session, sub),
             compare=comparison(session, sub, entry),
             is_open=sub.review_state in OPEN_STATES,
+            can_reopen=sub.review_state in decisions.REOPENABLE,
             queue_status=status_of(sub),
             done=request.query_params.get("done"),
         )
@@ -154,6 +155,17 @@ def merge(web: Web, staff: Staff, submission_id: int) -> Response:
     except decisions.DecisionError as e:
         raise HTTPException(409, str(e)) from e
     return RedirectResponse(f"/submissions/{submission_id}?done=merged", status_code=303)
+
+
+@router.post("/submissions/{submission_id}/reopen")
+def reopen(web: Web, staff: Staff, submission_id: int) -> Response:
+    try:
+        decisions.reopen(web.intake, submission_id, staff.email)
+    except LookupError as e:
+        raise HTTPException(404, str(e)) from e
+    except decisions.DecisionError as e:
+        raise HTTPException(409, str(e)) from e
+    return RedirectResponse(f"/submissions/{submission_id}?done=reopened", status_code=303)
 
 
 @router.get("/submissions/{submission_id}/ask")
