@@ -6,9 +6,11 @@ The watcher holds its own IMAP connection in IDLE and, when the server announces
 mail, brings the poll forward to now; the interval poll stays as the fallback.
 """
 
+import contextlib
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -17,6 +19,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from intake.app import App
 from intake.errors import MailboxError
+from intake.web.health import observe_poll
+from intake.web.server import serve_in_thread
 
 log = logging.getLogger("intake.service")
 
@@ -25,12 +29,14 @@ class Service:
     def __init__(self, app: App) -> None:
         self.app = app
         self.stopping = threading.Event()
+        self.stop_web: Callable[[], None] | None = None
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(2)}, timezone=UTC
         )
 
     def _poll_job(self) -> None:
-        self.app.poll()
+        report = self.app.poll()
+        observe_poll(report.seconds)
         self._run_now("send")  # replies go out seconds after their message came in
 
     def _send_job(self) -> None:
@@ -59,10 +65,8 @@ class Service:
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 300.0)
             finally:
-                try:
+                with contextlib.suppress(MailboxError):
                     mailbox.close()
-                except MailboxError:
-                    pass
 
     def start(self) -> None:
         interval = self.app.settings.poll.interval_seconds
@@ -74,6 +78,8 @@ class Service:
                                seconds=self.app.settings.outbox.send_interval_seconds,
                                id="send", max_instances=1, coalesce=True)
         self.scheduler.start()
+        if self.app.settings.web.enabled:
+            self.stop_web = serve_in_thread(self.app)
         if self._wants_watcher():
             threading.Thread(target=self._watch, name="idle-watcher", daemon=True).start()
         log.info("service started", extra={"instance": self.app.instance,
@@ -89,6 +95,8 @@ class Service:
             return
         self.stopping.set()
         self.scheduler.shutdown(wait=True)  # lets a running poll finish its message
+        if self.stop_web is not None:
+            self.stop_web()
         log.info("service stopped", extra={"instance": self.app.instance})
 
     def run_forever(self) -> None:

@@ -43,6 +43,7 @@ def write_config(
             "per_sender_daily_cap": 1000,
         },
         "poll": {"interval_seconds": 30},
+        "web": {"enabled": False},
         "logging": {"format": "json", "level": "INFO"},
         "rules_dir": str(PROJECT / "rules"),
         "templates_dir": str(PROJECT / "templates"),
