@@ -4,7 +4,8 @@
 
 Each message imitates what councils send: our PDF and Word forms filled in, someone
 else's PDF form, a flat PDF, Word documents with a label table, a list of arrangements
-or headings and paragraphs, a spreadsheet register and a Windows-encoded CSV. The
+or headings and paragraphs, a spreadsheet register, a Windows-encoded CSV, a
+password-protected PDF and Outlook's winmail.dat (written by tnef_writer.py). The
 output is byte-for-byte reproducible (fixed dates, boundaries and document metadata);
 commit the .eml files. Expected readings (NAME.json) are written by hand beside them.
 """
@@ -28,6 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from tnef_writer import winmail_dat  # beside this script
 
 HERE = Path(__file__).resolve().parent
 FORMS = HERE.parents[1] / "templates" / "forms"
@@ -36,7 +38,9 @@ MIME_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
+    "dat": "application/ms-tnef",
 }
+SAMPLES = HERE / "attachments"
 
 
 def message(
@@ -496,7 +500,51 @@ def fixtures() -> dict[str, Callable[[], bytes]]:
             ),
             [("arrangements.csv", csv_rows())],
         ),
+        "encrypted-pdf-body-read": lambda: message(
+            "Dan Okafor <dan.okafor@swdevon.gov.uk>",
+            "Shared building control - South Hams and West Devon",
+            "Wed, 16 Dec 2026 09:30:00 +0000",
+            "do-locked@swdevon.gov.uk",
+            "Good morning,\n\nSouth Hams District Council and West Devon Borough Council have "
+            "shared one building control service since 2016, with a single manager and one "
+            "case management system. It saves £85,000 a year in management and software costs."
+            "\n\nOur completed form is attached; it is password protected under our "
+            "information policy and I will send the password separately."
+            + SIGN.format(
+                name="Dan Okafor",
+                role="Building Control Manager",
+                org="South Hams District Council and West Devon Borough Council",
+            ),
+            [("building-control-form.pdf", (SAMPLES / "encrypted.pdf").read_bytes())],
+        ),
+        "tnef-winmail-form": lambda: message(
+            "Helen Marsh <helen.marsh@rushmoor.gov.uk>",
+            "Shared service form - Rushmoor and Hart",
+            "Wed, 16 Dec 2026 10:15:00 +0000",
+            "hm-winmail@rushmoor.gov.uk",
+            TNEF_NOTE,
+            [("winmail.dat", winmail_dat(TNEF_NOTE, [("hr-form.pdf", our_pdf_form(TNEF_FORM))]))],
+        ),
     }
+
+
+TNEF_NOTE = "Hello,\n\nPlease find our completed form attached." + SIGN.format(
+    name="Helen Marsh", role="HR Business Partner", org="Rushmoor Borough Council"
+)
+TNEF_FORM = {
+    "title": "Rushmoor and Hart shared payroll",
+    "lead_council": "Rushmoor Borough Council",
+    "partner_councils": "Hart District Council",
+    "service_areas": "Payroll and HR",
+    "arrangement_type": "Shared service",
+    "status": "Operational",
+    "start_year": "2020",
+    "savings": "£95,000 a year",
+    "description": "Rushmoor runs payroll and HR administration for Hart on one system, "
+    "with a single payroll team.",
+    "contact_name": "Helen Marsh",
+    "contact_email": "helen.marsh@rushmoor.gov.uk",
+}
 
 
 def main() -> None:
