@@ -1,38 +1,40 @@
 """Realistic council e-mails for end-to-end tests and benchmarks."""
 
+import csv
 import random
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
-PAIRS = [
-    ("Adur District Council", "Worthing Borough Council", "legal", "adur-worthing.gov.uk"),
-    (
-        "South Oxfordshire District Council",
-        "Vale of White Horse District Council",
-        "revenues and benefits",
-        "southandvale.gov.uk",
-    ),
-    (
-        "Tunbridge Wells Borough Council",
-        "Maidstone Borough Council",
-        "ICT",
-        "tunbridgewells.gov.uk",
-    ),
-    (
-        "Cheltenham Borough Council",
-        "Cotswold District Council",
-        "waste collection",
-        "cheltenham.gov.uk",
-    ),
-    (
-        "Babergh District Council",
-        "Mid Suffolk District Council",
-        "planning",
-        "baberghmidsuffolk.gov.uk",
-    ),
-    ("East Devon District Council", "Exeter City Council", "building control", "eastdevon.gov.uk"),
-]
+SERVICES = ["legal", "revenues and benefits", "ICT", "waste collection", "planning",
+            "building control", "internal audit", "procurement", "HR and payroll",
+            "environmental health", "licensing", "emergency planning", "CCTV", "parking",
+            "customer services", "elections", "housing options", "leisure centres"]
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def _councils_by_region() -> dict[str, list[tuple[str, str]]]:
+    """Current English councils with an e-mail domain, by region (from the project's table)."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    with (PROJECT / "rules" / "councils.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["nation"] == "England" and not row["end_date"] and row["domains"]:
+                regions.setdefault(row["region"], []).append(
+                    (row["name"], row["domains"].split(";")[0])
+                )
+    return {r: sorted(c) for r, c in sorted(regions.items()) if len(c) > 1}
+
+
+def _arrangement(rnd: random.Random) -> tuple[str, str, str, str]:
+    """Two councils of one region and a service: distinct arrangements, as a real inbox has."""
+    region = rnd.choice(list(_councils_by_region().values()))
+    (lead, domain), (partner, _) = rnd.sample(region, 2)
+    return lead, partner, rnd.choice(SERVICES), domain
+
+
 OFFICERS = ["Jo Bloggs", "Priya Shah", "Tom Evans", "Aisha Khan", "Gareth Hughes", "Mary O'Neill"]
 
 
@@ -41,7 +43,7 @@ def submission_email(
 ) -> bytes:
     """A labelled-lines submission, as a council officer writes one (greeting, signature)."""
     rnd = random.Random(seed * 100_003 + i)
-    lead, partner, service, domain = PAIRS[rnd.randrange(len(PAIRS))]
+    lead, partner, service, domain = _arrangement(rnd)
     officer = OFFICERS[rnd.randrange(len(OFFICERS))]
     first, last = officer.split(" ", 1)
     email = f"{first}.{last.replace(chr(39), '')}{i}@{domain}".lower()
