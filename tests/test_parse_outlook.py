@@ -1,6 +1,8 @@
-"""Outlook's winmail.dat (TNEF): its body and the files inside it, read like any other.
+"""Outlook's winmail.dat (TNEF) and attached .msg messages: the body, the sender, and
+the files inside, each read like any other attachment.
 
-Samples are written by tests/data/tnef_writer.py, so every case is built here.
+Samples are written by tests/data/tnef_writer.py and msg_writer.py, so every case is
+built here.
 """
 
 import subprocess
@@ -16,6 +18,7 @@ from intake.config import LimitsSettings
 from intake.extract.kinds import KindRules
 from intake.messages import ParsedMessage
 from intake.parse.mime import parse_message
+from tests.data.msg_writer import compound_file, outlook_msg
 from tests.data.tnef_writer import winmail_dat
 
 ROOT = Path(__file__).parents[1]
@@ -26,15 +29,21 @@ CSV = b"Council,Service,Savings\r\nAdur,Legal,\xa3350k\r\nWorthing,Legal,\xa3120
 BODY = "Dear team,\n\nThe two councils share one legal team since 2013."
 
 
-def message(plain: str | None, winmail: bytes) -> bytes:
-    """An Outlook rich-text message: an optional plain body, then winmail.dat."""
+def message(
+    plain: str | None,
+    data: bytes,
+    filename: str = "winmail.dat",
+    subject: str = "Shared legal service",
+) -> bytes:
+    """An Outlook message: an optional plain body, then winmail.dat or another file."""
     msg = MIMEMultipart()
     msg["From"], msg["To"] = "Jo Bloggs <jo.bloggs@adur.gov.uk>", "sharedservices@local.gov.uk"
-    msg["Subject"], msg["Message-ID"] = "Shared legal service", "<tnef1@adur.gov.uk>"
+    msg["Subject"], msg["Message-ID"] = subject, "<tnef1@adur.gov.uk>"
     if plain is not None:
         msg.attach(MIMEText(plain, "plain", "utf-8"))
-    part = MIMEApplication(winmail, "ms-tnef")
-    part.add_header("Content-Disposition", "attachment", filename="winmail.dat")
+    subtype = "ms-tnef" if filename == "winmail.dat" else "vnd.ms-outlook"
+    part = MIMEApplication(data, subtype)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
     msg.attach(part)
     return msg.as_bytes()
 
@@ -112,7 +121,62 @@ def test_winmail_dat_nested_too_deeply_stops_with_a_warning() -> None:
     assert parsed.attachments[-1].warnings == ["level1.dat: files nested too deeply: not read"]
 
 
-def test_the_tnef_library_loads_only_when_a_winmail_dat_is_read() -> None:
-    code = "import sys, intake.parse.mime; print('tnefparse' in sys.modules)"
+ROB = {
+    "subject": "ICT",
+    "sender_name": "Rob Sharp",
+    "sender_email": "Rob.Sharp@malvernhills.gov.uk",
+}
+
+
+def test_an_attached_msg_gives_its_body_and_its_files() -> None:
+    """GIVEN a .msg dragged out of Outlook WHEN parsed THEN its body is its text and the
+    files it carries are attachments of their own."""
+    saved = outlook_msg(
+        **ROB, body="Malvern Hills hosts ICT for Wychavon.\r\n", files=[("savings.csv", CSV)]
+    )
+    parsed = parse(message("See attached.", saved, "ICT.msg"))
+    assert listing(parsed) == [("ICT.msg", "msg"), ("savings.csv", "csv")]
+    assert parsed.attachments[0].text == "Malvern Hills hosts ICT for Wychavon."
+    assert len(parsed.attachments[1].rows) == 2
+
+
+def test_an_attached_msg_with_an_html_body_is_read_as_text() -> None:
+    saved = outlook_msg(**ROB, html="<html><body><p>Shared <b>ICT</b> since 2015</p></body></html>")
+    parsed = parse(message("See attached.", saved, "ICT.msg"))
+    assert parsed.attachments[0].text == "Shared ICT since 2015"
+
+
+@pytest.mark.parametrize(
+    ("subject", "forwarded_from"),
+    [("FW: ICT", "Rob Sharp <rob.sharp@malvernhills.gov.uk>"), ("ICT", None)],
+)
+def test_a_msg_forwarded_as_attachment_names_its_author(
+    subject: str, forwarded_from: str | None
+) -> None:
+    parsed = parse(
+        message("Please see attached.", outlook_msg(**ROB, body="x"), "ICT.msg", subject)
+    )
+    assert parsed.forwarded_from == forwarded_from
+
+
+def test_a_message_inside_an_attached_msg_is_skipped_with_a_warning() -> None:
+    inner = "__attach_version1.0_#00000000/__substg1.0_3701000D/__substg1.0_0037001F"
+    saved = compound_file({"__substg1.0_1000001F": "Hi".encode("utf-16-le"), inner: b"x\0"})
+    parsed = parse(message("See attached.", saved, "outer.msg"))
+    assert parsed.attachments[0].warnings == ["outer.msg: a message inside it is not read"]
+
+
+def test_a_damaged_msg_is_a_warning_not_a_failure() -> None:
+    damaged = outlook_msg(**ROB, body="x")[:-512]  # its allocation table cut off
+    parsed = parse(message(BODY, damaged, "ICT.msg"))
+    assert parsed.attachments[0].sniffed_type == "msg"
+    assert parsed.attachments[0].warnings[0].startswith("ICT.msg is damaged: not read")
+    assert "legal team" in parsed.new_text
+
+
+def test_the_outlook_libraries_load_only_when_such_a_file_is_read() -> None:
+    code = (
+        "import sys, intake.parse.mime; print('tnefparse' in sys.modules, 'olefile' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"

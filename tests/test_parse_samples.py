@@ -21,6 +21,7 @@ RULES = Rules.load(Path(__file__).parents[1] / "rules")
         ("ambiguous-hcc-unresolved", ["'HCC' is ambiguous: Hull City Council (E06000010"]),
         ("tnef-winmail-form", []),
         ("partner-nhs-and-trust", []),
+        ("msg-forwarded-as-attachment", []),
     ],
 )
 def test_sample_warnings(sample: str, warnings: list[str]) -> None:
@@ -42,6 +43,8 @@ def test_sample_warnings(sample: str, warnings: list[str]) -> None:
         ),
         ("tnef-winmail-form", [("Rushmoor Borough Council", "E07000092"),
                                ("Hart District Council", "E07000089")]),
+        ("msg-forwarded-as-attachment", [("Malvern Hills District Council", "E07000235"),
+                                         ("Wychavon District Council", "E07000238")]),
     ],
 )  # fmt: skip
 def test_sample_organisations(sample: str, names: list[tuple[str, str | None]]) -> None:

@@ -25,7 +25,7 @@ from intake.parse.html import html_to_text
 from intake.parse.quotes import find_forward, sender_text, split_reply, tidy
 from intake.parse.tree import Body, collect, parse_tree, part_bytes, part_filename
 from intake.readers import READERS as DOCUMENT_READERS
-from intake.readers.outlook import read_tnef
+from intake.readers.outlook import msg_sender, read_msg, read_tnef
 
 __all__ = ["decode_bytes", "decode_header_value", "parse_message", "read_eml", "read_text"]
 
@@ -117,18 +117,28 @@ register_reader("eml", read_eml)
 register_reader("text", read_text)
 register_reader("html", read_text)
 register_reader("tnef", read_tnef)
+register_reader("msg", read_msg)
 
 
 def _forwarded_as_attachment(parsed: ParsedMessage, rules: KindRules) -> str | None:
-    """The author of a message forwarded as an attached .eml (Outlook's 'forward as attachment')."""
+    """The author of a message forwarded as an attached .eml or .msg (Outlook's 'forward
+    as attachment')."""
     if not rules.forwards.subject_prefix.match(parsed.subject.strip()):
         return None
     for attachment in parsed.attachments:
-        if attachment.sniffed_type == "eml" and attachment.data:
-            head = BytesParser(policy=compat32).parsebytes(attachment.data, headersonly=True)
-            senders = addresses(raw_headers(head).get("from", []))
-            if senders:
-                return sender_text(f"{senders[0][0]} <{senders[0][1]}>")
+        sender = _attached_sender(attachment) if attachment.data else None
+        if sender:
+            return sender_text(f"{sender[0]} <{sender[1]}>")
+    return None
+
+
+def _attached_sender(attachment: Attachment) -> tuple[str, str] | None:
+    if attachment.sniffed_type == "msg":
+        return msg_sender(attachment.data)
+    if attachment.sniffed_type == "eml":
+        head = BytesParser(policy=compat32).parsebytes(attachment.data, headersonly=True)
+        senders = addresses(raw_headers(head).get("from", []))
+        return senders[0] if senders else None
     return None
 
 

@@ -5,7 +5,8 @@
 Each message imitates what councils send: our PDF and Word forms filled in, someone
 else's PDF form, a flat PDF, Word documents with a label table, a list of arrangements
 or headings and paragraphs, a spreadsheet register, a Windows-encoded CSV, a
-password-protected PDF and Outlook's winmail.dat (written by tnef_writer.py). The
+password-protected PDF, Outlook's winmail.dat and a saved Outlook .msg (written by
+tnef_writer.py and msg_writer.py). The
 output is byte-for-byte reproducible (fixed dates, boundaries and document metadata);
 commit the .eml files. Expected readings (NAME.json) are written by hand beside them.
 """
@@ -22,6 +23,7 @@ from email.mime.text import MIMEText
 from pathlib import Path
 
 from docx import Document
+from msg_writer import outlook_msg  # beside this script
 from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
@@ -29,7 +31,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from tnef_writer import winmail_dat  # beside this script
+from tnef_writer import winmail_dat
 
 HERE = Path(__file__).resolve().parent
 FORMS = HERE.parents[1] / "templates" / "forms"
@@ -39,6 +41,7 @@ MIME_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
     "dat": "application/ms-tnef",
+    "msg": "application/vnd.ms-outlook",
 }
 SAMPLES = HERE / "attachments"
 
@@ -525,8 +528,29 @@ def fixtures() -> dict[str, Callable[[], bytes]]:
             TNEF_NOTE,
             [("winmail.dat", winmail_dat(TNEF_NOTE, [("hr-form.pdf", our_pdf_form(TNEF_FORM))]))],
         ),
+        "msg-forwarded-as-attachment": lambda: message(
+            "Gemma Price <gemma.price@wychavon.gov.uk>",
+            "FW: Shared ICT - Malvern Hills and Wychavon",
+            "Wed, 16 Dec 2026 11:40:00 +0000",
+            "gp-msg@wychavon.gov.uk",
+            "Hi,\n\nForwarding Rob's note below as he asked, he is the best contact for it."
+            + SIGN.format(
+                name="Gemma Price", role="Policy Officer", org="Wychavon District Council"
+            ),
+            [("Shared ICT.msg", outlook_msg(**FORWARDED_MSG))],
+        ),
     }
 
+
+FORWARDED_MSG = {
+    "subject": "Shared ICT",
+    "sender_name": "Rob Sharp",
+    "sender_email": "rob.sharp@malvernhills.gov.uk",
+    "body": "Gemma,\r\n\r\nFor the LGA map: Malvern Hills District Council hosts one ICT "
+    "service for itself and Wychavon District Council, set up in 2015 with a single "
+    "service desk and data centre. It saves the two councils £210,000 a year between "
+    "them.\r\n\r\nThanks\r\nRob\r\n",
+}
 
 TNEF_NOTE = "Hello,\n\nPlease find our completed form attached." + SIGN.format(
     name="Helen Marsh", role="HR Business Partner", org="Rushmoor Borough Council"
