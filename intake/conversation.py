@@ -16,8 +16,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from intake.contract import ExtractResult, Organisation, SubmissionEntry
 from intake.dedupe import DuplicateRules
@@ -71,17 +70,16 @@ def match_submission(
     """The submission a follow-up is about, and how it was found ('thread', 'subject', ...)."""
     ids = list(dict.fromkeys(filter(None, [parsed.in_reply_to, *reversed(parsed.references)])))
     if ids:
-        ours = session.scalars(
+        ours = session.exec(
             select(Reply.submission_id).where(
-                Reply.header_message_id.in_(ids),
-                Reply.submission_id.is_not(None),  # type: ignore[attr-defined,union-attr]
+                col(Reply.header_message_id).in_(ids), col(Reply.submission_id).is_not(None)
             )
         ).first()
-        theirs = session.scalars(
+        theirs = session.exec(
             select(Submission.id)
-            .join(MessageRecord, MessageRecord.id == Submission.message_id)  # type: ignore[arg-type]
-            .where(MessageRecord.message_id.in_(ids))  # type: ignore[union-attr]
-            .order_by(Submission.id)  # type: ignore[arg-type]
+            .join(MessageRecord, col(MessageRecord.id) == col(Submission.message_id))
+            .where(col(MessageRecord.message_id).in_(ids))
+            .order_by(col(Submission.id))
         ).first()
         found = ours or theirs
         if found is not None:
@@ -89,7 +87,7 @@ def match_submission(
     for where, text in (("subject", parsed.subject), ("new text", parsed.new_text),
                         ("quoted text", parsed.quoted_text)):  # fmt: skip
         for ref in dict.fromkeys(r.upper() for r in reference.findall(text)):
-            sub = session.scalars(select(Submission).where(Submission.reference == ref)).first()
+            sub = session.exec(select(Submission).where(Submission.reference == ref)).first()
             if sub is not None:
                 return sub, where
     return None, "no match"
@@ -135,7 +133,7 @@ class Merge:
 
 def _staff_fields(session: Session, submission_id: int) -> set[str]:
     """Fields staff have corrected: a follow-up never writes over them."""
-    rows = session.scalars(
+    rows = session.exec(
         select(SubmissionHistory.field).where(
             SubmissionHistory.submission_id == submission_id, SubmissionHistory.actor != COUNCIL
         )
@@ -232,7 +230,7 @@ def is_our_own(session: Session, parsed: ParsedMessage) -> bool:
     if not parsed.message_id:
         return False
     query = select(Reply.id).where(Reply.header_message_id == parsed.message_id)
-    return session.scalars(query).first() is not None
+    return session.exec(query).first() is not None
 
 
 def record_bounce(session: Session, parsed: ParsedMessage, message_row_id: int) -> list[int]:
@@ -240,7 +238,7 @@ def record_bounce(session: Session, parsed: ParsedMessage, message_row_id: int) 
     ids = bounced_message_ids(parsed)
     if not ids:
         return []
-    replies = session.scalars(select(Reply).where(Reply.header_message_id.in_(ids))).all()  # type: ignore[attr-defined]
+    replies = session.exec(select(Reply).where(col(Reply.header_message_id).in_(ids))).all()
     flagged = []
     for reply in replies:
         reason = f"reply {reply.header_message_id} to {reply.to_address} bounced"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
-from sqlalchemy import and_, delete, or_, select
-from sqlmodel import Session
+from sqlalchemy import and_, delete, or_
+from sqlmodel import Session, col, select
 
 from intake.contract import SubmissionEntry
 from intake.messages import ParsedMessage
@@ -62,15 +62,15 @@ def earlier_copy(session: Session, row: MessageRecord) -> MessageRecord | None:
     """A message already processed with the same Message-ID or the same content hash."""
     same = []
     if row.message_id:
-        same.append(MessageRecord.message_id == row.message_id)
+        same.append(col(MessageRecord.message_id) == row.message_id)
     if row.content_hash:
-        same.append(MessageRecord.content_hash == row.content_hash)
+        same.append(col(MessageRecord.content_hash) == row.content_hash)
     if not same:
         return None
-    return session.scalars(
+    return session.exec(
         select(MessageRecord)
         .where(or_(*same), MessageRecord.id != row.id, MessageRecord.state == "processed")
-        .order_by(MessageRecord.id)  # type: ignore[arg-type]
+        .order_by(col(MessageRecord.id))
         .limit(1)
     ).first()
 
@@ -115,15 +115,18 @@ def find_duplicate(session: Session, entry: SubmissionEntry, rules: DuplicateRul
     new = Fingerprint.of(entry)
     if not new.codes or not new.areas:
         return None
-    key = ArrangementCouncilKey
+    key, fp = ArrangementCouncilKey, ArrangementFingerprint
     pairs = [
-        and_(key.code == c, key.area == a) for c in sorted(new.codes) for a in sorted(new.areas)
+        and_(col(key.code) == c, col(key.area) == a)
+        for c in sorted(new.codes)
+        for a in sorted(new.areas)
     ]
-    fp = ArrangementFingerprint
+    blocked = select(key.fingerprint_id).where(or_(*pairs))
+    columns = (fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text)
     rows = session.execute(
-        select(fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text)
-        .where(fp.id.in_(select(key.fingerprint_id).where(or_(*pairs))))  # type: ignore[union-attr]
-        .order_by(fp.id.desc())  # type: ignore[union-attr]
+        select(*map(col, columns))
+        .where(col(fp.id).in_(blocked))
+        .order_by(col(fp.id).desc())
         .limit(rules.max_candidates)
     ).all()
     best: Match | None = None
@@ -142,9 +145,9 @@ def index_arrangement(
     """Add or refresh the fingerprint and council keys of one held arrangement."""
     if (submission_id is None) == (map_entry_id is None):
         raise ValueError("index one submission or one map entry")
-    owner = (ArrangementFingerprint.submission_id == submission_id if submission_id is not None
-             else ArrangementFingerprint.map_entry_id == map_entry_id)  # fmt: skip
-    row = session.scalars(select(ArrangementFingerprint).where(owner)).first()
+    owner = (col(ArrangementFingerprint.submission_id) == submission_id if submission_id is not None
+             else col(ArrangementFingerprint.map_entry_id) == map_entry_id)  # fmt: skip
+    row = session.exec(select(ArrangementFingerprint).where(owner)).first()
     if row is None:
         row = ArrangementFingerprint(submission_id=submission_id, map_entry_id=map_entry_id,
                                      reference=reference, codes="", areas="", text="")  # fmt: skip
@@ -155,7 +158,7 @@ def index_arrangement(
     session.add(row)
     session.flush()
     session.execute(
-        delete(ArrangementCouncilKey).where(ArrangementCouncilKey.fingerprint_id == row.id)  # type: ignore[arg-type]
+        delete(ArrangementCouncilKey).where(col(ArrangementCouncilKey.fingerprint_id) == row.id)
     )
     assert row.id is not None
     session.add_all(

@@ -25,8 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from intake.contract import SERVICE_AREAS
 from intake.dedupe import Fingerprint, index_arrangement, normalised_text

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from intake import conversation as conv
 from intake.contract import ExtractResult, SubmissionEntry
@@ -285,7 +285,7 @@ class Pipeline:
         ctx = ReplyContext(
             kind=decision.kind, reference=reference, recipient_name=parsed.from_name,
             original_subject=parsed.subject, entries=handled.entries,
-            missing=self.outbox.renderer.missing_items(missing)  # type: ignore[arg-type]
+            missing=self.outbox.renderer.missing_items(missing)
             if decision.kind == "query" else [],
             duplicate_of=handled.reply_reference, form_url=self.stages.form_url,
         )  # fmt: skip

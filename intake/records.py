@@ -1,7 +1,6 @@
 """Store stage: write extracted entries as submission rows, and read them back."""
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from intake.contract import Contact, ExtractResult, Organisation, Saving, SubmissionEntry
 from intake.store import (
@@ -12,6 +11,10 @@ from intake.store import (
     SubmissionSaving,
     SubmissionServiceArea,
 )
+
+# Submission columns that are contract fields of the same name.
+_ENTRY_COLUMNS = {"title", "arrangement_type", "status", "start_year", "savings_none_reason",
+                  "description", "benefits"}  # fmt: skip
 
 
 def make_reference(year: int, submission_id: int) -> str:
@@ -83,17 +86,17 @@ def add_savings(session: Session, submission_id: int, savings: list[Saving]) -> 
 
 def load_entry(session: Session, submission: Submission) -> SubmissionEntry:
     """A stored submission as the contract's entry (for replies, merges and exports)."""
-    orgs = session.scalars(
+    orgs = session.exec(
         select(SubmissionOrganisation)
         .where(SubmissionOrganisation.submission_id == submission.id)
-        .order_by(SubmissionOrganisation.position)  # type: ignore[arg-type]
+        .order_by(col(SubmissionOrganisation.position))
     ).all()
-    areas = session.scalars(
+    areas = session.exec(
         select(SubmissionServiceArea.slug).where(
             SubmissionServiceArea.submission_id == submission.id
         )
     ).all()
-    savings = session.scalars(
+    savings = session.exec(
         select(SubmissionSaving).where(SubmissionSaving.submission_id == submission.id)
     ).all()
     contact = None
@@ -103,31 +106,14 @@ def load_entry(session: Session, submission: Submission) -> SubmissionEntry:
             email=submission.contact_email,
             phone=submission.contact_phone,
         )
-    return SubmissionEntry(
-        title=submission.title,
-        organisations=[
-            Organisation(
-                name=o.name, code=o.code, current_code=o.current_code, role=o.role, kind=o.kind
-            )
-            for o in orgs
-        ],  # type: ignore[arg-type]
-        service_areas=list(areas),
-        arrangement_type=submission.arrangement_type,  # type: ignore[arg-type]
-        status=submission.status,  # type: ignore[arg-type]
-        start_year=submission.start_year,
-        savings=[
-            Saving(
-                amount_gbp=s.amount_gbp,
-                period=s.period,
-                basis=s.basis,  # type: ignore[arg-type]
-                year=s.year,
-            )
-            for s in savings
-        ],
-        savings_none_reason=submission.savings_none_reason,
-        description=submission.description,
-        benefits=submission.benefits,
-        contact=contact,
-        missing=list(submission.missing),  # type: ignore[arg-type]
-        sources=dict(submission.sources),
+    return SubmissionEntry.model_validate(
+        {
+            **submission.model_dump(include=_ENTRY_COLUMNS),
+            "organisations": [Organisation.model_validate(o, from_attributes=True) for o in orgs],
+            "service_areas": list(areas),
+            "savings": [Saving.model_validate(s, from_attributes=True) for s in savings],
+            "contact": contact,
+            "missing": list(submission.missing),
+            "sources": dict(submission.sources),
+        }
     )
