@@ -199,8 +199,8 @@ class Pipeline:
         entry = conv.revalidate(session, sub, self.stages.validation)
         if sender.unverified:
             sub.flag = f"follow-up from an unverified sender: {'; '.join(sender.reasons)}"
-        if not merge.changes:
-            sub.flag = sub.flag or f"follow-up message {row.id} added nothing recognised"
+        if not merge.changes:  # perhaps a correction of a fact held: staff decide
+            sub.flag = sub.flag or f"follow-up message {row.id} filled nothing: please read it"
         self._index(session, sub, entry)
         session.add(Event(actor="pipeline", action="follow_up", message_id=row.id,
                           submission_id=sub.id,
