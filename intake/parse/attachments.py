@@ -5,7 +5,7 @@ names, the shape of text) and the file name only to tell text kinds apart; a
 '.pdf' that is not a PDF is not read as one. Readers are plain functions
 registered per sniffed type (``register_reader``); ``parse_message`` runs them
 and turns any failure into a warning on that attachment alone. A reader of a
-container (an Outlook winmail.dat) may return the files it holds, as
+container (an Outlook winmail.dat or .msg) may return the files it holds, as
 ``Contained``: each then becomes an attachment of the message, read in turn.
 
 Sniffed types: pdf docx xlsx pptx zip msg doc xls ole tnef image eml csv html
@@ -24,7 +24,7 @@ from intake.messages import Attachment
 
 @dataclass(frozen=True)
 class Contained:
-    """A file found inside an attachment (a winmail.dat's attachments)."""
+    """A file found inside an attachment (the files of a winmail.dat or a .msg)."""
 
     filename: str
     content_type: str

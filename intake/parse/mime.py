@@ -8,6 +8,10 @@ A forwarded message (a 'Forwarded message' marker, or an Outlook header block
 under an 'FW:' subject) is what the sender submits, so its text joins
 ``new_text`` after the forwarder's own note; its quotes and signature join
 ``quoted_text`` and ``signature``, and ``forwarded_from`` names its author.
+
+The files inside an Outlook winmail.dat or attached .msg become attachments of the
+message, each read in turn; a winmail.dat's body is the message's body when the
+message has no other.
 """
 
 import re
