@@ -34,9 +34,9 @@ def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engi
         if not held:
             report.skipped = True
             return report
-        for outcome in pipeline.process_pending():  # left behind by a crash
-            report.processed += outcome.state == "processed"
-            report.failed += outcome.state != "processed"
+        for pending in pipeline.process_pending():  # left behind by a crash
+            report.processed += pending.state == "processed"
+            report.failed += pending.state != "processed"
         try:
             mailbox.connect()
             try:

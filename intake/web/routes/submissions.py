@@ -1,12 +1,12 @@
 """One submission: its facts beside the original message, its thread and history, decisions."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from intake.contract import SERVICE_AREAS
+from intake.contract import SERVICE_AREAS, ArrangementStatus, ArrangementType
 from intake.records import load_entry
 from intake.store import MessageRecord, Submission, SuppressedAddress
 from intake.web import decisions
@@ -19,16 +19,9 @@ from intake.web.queue import OPEN_STATES, status_of
 from intake.web.routes.queue import councils
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ARRANGEMENT_TYPES = (
-    "shared_service",
-    "shared_management",
-    "joint_committee",
-    "lead_authority",
-    "company",
-    "joint_procurement",
-    "other",
-)
-STATUSES = ("operational", "in_development", "ended")
+# The contract's own lists, so the edit form offers exactly what intake accepts.
+ARRANGEMENT_TYPES: tuple[str, ...] = get_args(ArrangementType)
+STATUSES: tuple[str, ...] = get_args(ArrangementStatus)
 
 
 def _page(request: Request, web: Web, submission_id: int, **extra: object) -> Response:
