@@ -17,9 +17,9 @@ from intake.mailbox.base import Mailbox
 from intake.mailbox.factory import make_mailbox
 from intake.messages import ParsedMessage
 from intake.parse.mime import parse_message
-from intake.readers import make_readers
 from intake.pipeline import Pipeline, Stages
 from intake.poller import PollReport, poll_once
+from intake.readers import make_readers
 from intake.reply.outbox import Outbox, SendReport
 from intake.reply.render import ReplyRenderer
 from intake.reply.transport import Transport, open_transport

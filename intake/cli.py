@@ -6,6 +6,7 @@ import mailbox as stdlib_mailbox
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -13,6 +14,9 @@ from sqlmodel import Session
 from intake.config import Settings, load_settings
 from intake.errors import IntakeError
 from intake.messages import RawMessage
+
+if TYPE_CHECKING:  # the service's parts load only for the commands that need them
+    from intake.app import App
 from intake.web import cli as web_commands
 
 
@@ -151,14 +155,12 @@ def _messages_in(path: Path) -> Iterator[tuple[str, bytes]]:
         yield path.name, data
 
 
-def _import(app: "object", files: list[Path]) -> int:
-    from intake.app import App
-
-    assert isinstance(app, App)
+def _import(app: "App", files: list[Path]) -> int:
     counts = {"new": 0, "known": 0, "processed": 0, "failed": 0}
     for path in files:
         for key, data in _messages_in(path):
-            raw = RawMessage(mailbox="import", folder=str(path.resolve().parent), key=key, data=data)
+            folder = str(path.resolve().parent)
+            raw = RawMessage(mailbox="import", folder=folder, key=key, data=data)
             recorded = app.ledger.record(raw)
             if not recorded.is_new:
                 counts["known"] += 1
@@ -171,11 +173,9 @@ def _import(app: "object", files: list[Path]) -> int:
     return 0
 
 
-def status(app: "object") -> dict[str, object]:
-    from intake.app import App
+def status(app: "App") -> dict[str, object]:
     from intake.store import MailboxCursor, MessageRecord, Reply, Submission
 
-    assert isinstance(app, App)
     with Session(app.engine) as session:
         def counts(column: object) -> dict[str, int]:
             rows = session.execute(select(column, func.count()).group_by(column)).all()  # type: ignore[call-overload]
