@@ -63,7 +63,7 @@ class App:
             parse=message_parser(self.settings, self.rules),
             extract=self.extractor.extract,
             automated_reason=lambda parsed: automated_reason(parsed, kinds, our_address),
-            validation=self.rules.validation,
+            rules=self.rules,
         )
 
     @cached_property

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -28,7 +28,6 @@ from intake.extract.money import find_no_savings_reason, parse_savings
 from intake.gazetteer import MatchContext
 from intake.messages import ParsedMessage
 from intake.records import add_organisations, add_savings, add_service_areas, load_entry
-from intake.rules import Rules
 from intake.store import (
     Event,
     MessageRecord,
@@ -39,6 +38,9 @@ from intake.store import (
     utcnow,
 )
 from intake.validate import ValidationRules, missing_fields
+
+if TYPE_CHECKING:  # the rules bundle holds ConversationRules, so import it for types only
+    from intake.rules import Rules
 
 RULES_FILE = "conversation.yaml"
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -93,7 +95,9 @@ def match_submission(
     return None, "no match"
 
 
-def follow_up_facts(parsed: ParsedMessage, result: ExtractResult, rules: Rules) -> SubmissionEntry:
+def follow_up_facts(
+    parsed: ParsedMessage, result: ExtractResult, rules: "Rules"
+) -> SubmissionEntry:
     """The facts a follow-up adds: the extractor's entries, else what its new text states."""
     if result.submissions:
         merged = result.submissions[0].model_copy(deep=True)

@@ -41,26 +41,20 @@ from intake.reply.policy import (
 )
 from intake.rules import Rules
 from intake.store import Event, MessageRecord, RawBlob, Submission, utcnow
-from intake.validate import ValidationRules, validate
+from intake.validate import validate
 
 log = logging.getLogger("intake.pipeline")
 
 
 @dataclass(frozen=True)
 class Stages:
-    """The stage functions, built once from the settings and rules at start.
-
-    ``rules`` and ``conversation`` default to those the extractor was built with
-    and to the project's rules/conversation.yaml.
-    """
+    """The stage functions and the rules they share, built once at start."""
 
     parse: Callable[[bytes], ParsedMessage]
     extract: Callable[[ParsedMessage], ExtractResult]
     automated_reason: Callable[[ParsedMessage], str | None]
-    validation: ValidationRules
+    rules: Rules
     form_url: str | None = None
-    rules: Rules | None = None
-    conversation: conv.ConversationRules | None = None
 
 
 class Outcome(BaseModel):
@@ -87,13 +81,6 @@ class Handled:
     detail: dict[str, object] = field(default_factory=dict)
 
 
-def _rules_of(stages: Stages) -> Rules:
-    if stages.rules is not None:
-        return stages.rules
-    bound = getattr(getattr(stages.extract, "__self__", None), "rules", None)
-    return bound if isinstance(bound, Rules) else Rules.load(conv.DEFAULT_RULES_DIR)
-
-
 class Pipeline:
     def __init__(self, engine: Engine, ledger: Ledger, stages: Stages, outbox: Outbox,
                  daily_cap: int) -> None:  # fmt: skip
@@ -102,8 +89,8 @@ class Pipeline:
         self.stages = stages
         self.outbox = outbox
         self.daily_cap = daily_cap
-        self.rules = _rules_of(stages)
-        self.conversation = stages.conversation or conv.ConversationRules.load()
+        self.rules = stages.rules
+        self.conversation = stages.rules.conversation
 
     def process_pending(self) -> list[Outcome]:
         outcomes = [self.process(i) for i in self.ledger.pending_ids()]
@@ -137,7 +124,7 @@ class Pipeline:
             raw = session.get(RawBlob, row.sha256)
             assert raw is not None
             parsed = self.stages.parse(bytes(raw.data))
-            result = validate(self.stages.extract(parsed), self.stages.validation)
+            result = validate(self.stages.extract(parsed), self.rules.validation)
             row.content_hash = content_hash(parsed, self.rules.kinds.subject_core)
             sender = self._check_sender(parsed, result)
             handled = self._handle(session, row, parsed, result, sender)
@@ -196,7 +183,7 @@ class Pipeline:
             return Handled(outcome="unmatched", detail={"reference": result.reference})
         facts = conv.follow_up_facts(parsed, result, self.rules)
         merge = conv.merge_follow_up(session, sub, facts, row.id)
-        entry = conv.revalidate(session, sub, self.stages.validation)
+        entry = conv.revalidate(session, sub, self.rules.validation)
         if sender.unverified:
             sub.flag = f"follow-up from an unverified sender: {'; '.join(sender.reasons)}"
         if not merge.changes:  # perhaps a correction of a fact held: staff decide

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.conversation import ConversationRules
 from intake.extract.arrangement import ArrangementRules
 from intake.extract.kinds import KindRules
 from intake.extract.services import ServiceTaxonomy
@@ -19,6 +20,7 @@ class Rules:
     kinds: KindRules
     form_fields: FormFieldRules
     validation: ValidationRules
+    conversation: ConversationRules
 
     @classmethod
     def load(cls, rules_dir: Path) -> "Rules":
@@ -30,4 +32,5 @@ class Rules:
             kinds=KindRules.load(rules_dir),
             form_fields=FormFieldRules.load(rules_dir),
             validation=ValidationRules.load(rules_dir),
+            conversation=ConversationRules.load(rules_dir),
         )
