@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from intake.store import (
+    ArrangementFingerprint,
     Event,
     MessageRecord,
     Reply,
@@ -165,6 +166,11 @@ def test_edit_corrects_a_council_from_the_gazetteer_and_keeps_history(env: WebEn
         edited = session.scalars(select(Event).where(Event.action == "edited")).one()
     assert {"organisations", "title"} <= set(changes) and actors == {REVIEWER}
     assert edited.actor == REVIEWER
+    with Session(env.intake.engine) as session:  # later duplicates are matched on the correction
+        fingerprint = session.scalars(
+            select(ArrangementFingerprint).where(ArrangementFingerprint.submission_id == sub_id)
+        ).one()
+    assert fingerprint.codes == "E07000078 E07000081" and fingerprint.areas == "waste"
 
 
 @pytest.mark.parametrize(

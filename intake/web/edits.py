@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from intake.contract import SERVICE_AREAS, Contact, Organisation, Saving, SubmissionEntry
+from intake.dedupe import Fingerprint, index_arrangement
 from intake.gazetteer import Gazetteer
 from intake.records import _add_children, load_entry
 from intake.store import (
@@ -158,6 +159,9 @@ def apply_edit(
         session.execute(delete(table).where(col(table.submission_id) == sub.id))
     _add_children(session, sub.id, new)
     session.add(sub)
+    # Staff corrections change what later messages are compared with for duplicates.
+    index_arrangement(session, Fingerprint.of(new), reference=sub.reference or "",
+                      submission_id=sub.id)  # fmt: skip
     session.add(
         Event(
             actor=actor,
