@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import intake.store  # noqa: F401  (registers the tables)
+import intake.store
 import intake.web.accounts  # noqa: F401  (staff tables)
 from intake.db import make_engine
 

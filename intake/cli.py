@@ -22,8 +22,12 @@ from intake.web import cli as web_commands
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="intake", description=__doc__)
-    p.add_argument("--config", type=Path, default=None,
-                   help="settings file (default: ./service.yaml, or $INTAKE_CONFIG)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="settings file (default: ./service.yaml, or $INTAKE_CONFIG)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the service: scheduled polls, IDLE, replies")
     poll = sub.add_parser("poll", help="process what is in the mailbox now, send replies, exit")
@@ -95,8 +99,16 @@ def _with_app(settings: Settings, args: argparse.Namespace) -> int:
     elif args.command == "poll":
         report = app.poll()
         sent = app.send()
-        print(json.dumps({**report.model_dump(), "replies_sent": sent.sent,
-                          "replies_retrying": sent.retrying, "replies_failed": sent.failed}))
+        print(
+            json.dumps(
+                {
+                    **report.model_dump(),
+                    "replies_sent": sent.sent,
+                    "replies_retrying": sent.retrying,
+                    "replies_failed": sent.failed,
+                }
+            )
+        )
         return 1 if report.error else 0
     elif args.command == "send":
         sent = app.send()
@@ -177,6 +189,7 @@ def status(app: "App") -> dict[str, object]:
     from intake.store import MailboxCursor, MessageRecord, Reply, Submission
 
     with Session(app.engine) as session:
+
         def counts(column: object) -> dict[str, int]:
             rows = session.execute(select(column, func.count()).group_by(column)).all()  # type: ignore[call-overload]
             return {str(k): int(v) for k, v in rows}
@@ -187,9 +200,15 @@ def status(app: "App") -> dict[str, object]:
             "submissions": counts(Submission.review_state),
             "outbox": counts(Reply.state),
             "mailboxes": [
-                {"mailbox": c.mailbox, "folder": c.folder, "uidvalidity": c.uidvalidity,
-                 "last_uid": c.last_uid, "last_poll": c.last_poll_at,
-                 "last_success": c.last_success_at, "last_error": c.last_error}
+                {
+                    "mailbox": c.mailbox,
+                    "folder": c.folder,
+                    "uidvalidity": c.uidvalidity,
+                    "last_uid": c.last_uid,
+                    "last_poll": c.last_poll_at,
+                    "last_success": c.last_success_at,
+                    "last_error": c.last_error,
+                }
                 for c in cursors
             ],
         }

@@ -80,8 +80,10 @@ class Ledger:
         if raw.uid is not None:
             same_uid = conn.execute(
                 select(table.id).where(
-                    table.mailbox == raw.mailbox, table.folder == raw.folder,
-                    table.uidvalidity == raw.uidvalidity, table.uid == raw.uid,
+                    table.mailbox == raw.mailbox,
+                    table.folder == raw.folder,
+                    table.uidvalidity == raw.uidvalidity,
+                    table.uid == raw.uid,
                 )
             ).scalar()
             if same_uid is not None:

@@ -60,8 +60,9 @@ class Service:
                     if mailbox.wait_for_new(min(renew, 5.0)):
                         self._run_now("poll")
             except MailboxError as e:
-                log.warning("idle watcher reconnecting", extra={"error": str(e),
-                                                                "retry_in_s": backoff})
+                log.warning(
+                    "idle watcher reconnecting", extra={"error": str(e), "retry_in_s": backoff}
+                )
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 300.0)
             finally:
@@ -71,20 +72,37 @@ class Service:
     def start(self) -> None:
         interval = self.app.settings.poll.interval_seconds
         now = datetime.now(UTC)
-        self.scheduler.add_job(self._poll_job, "interval", seconds=interval, id="poll",
-                               max_instances=1, coalesce=True, next_run_time=now)
+        self.scheduler.add_job(
+            self._poll_job,
+            "interval",
+            seconds=interval,
+            id="poll",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
         # The first send follows the first poll (which triggers it), not both at once.
-        self.scheduler.add_job(self._send_job, "interval",
-                               seconds=self.app.settings.outbox.send_interval_seconds,
-                               id="send", max_instances=1, coalesce=True)
+        self.scheduler.add_job(
+            self._send_job,
+            "interval",
+            seconds=self.app.settings.outbox.send_interval_seconds,
+            id="send",
+            max_instances=1,
+            coalesce=True,
+        )
         self.scheduler.start()
         if self.app.settings.web.enabled:
             self.stop_web = serve_in_thread(self.app)
         if self._wants_watcher():
             threading.Thread(target=self._watch, name="idle-watcher", daemon=True).start()
-        log.info("service started", extra={"instance": self.app.instance,
-                                           "inbox": self.app.settings.inbox.backend,
-                                           "poll_interval_s": interval})
+        log.info(
+            "service started",
+            extra={
+                "instance": self.app.instance,
+                "inbox": self.app.settings.inbox.backend,
+                "poll_interval_s": interval,
+            },
+        )
 
     def _wants_watcher(self) -> bool:
         s = self.app.settings

@@ -68,8 +68,9 @@ def test_replay_reruns_a_quarantined_message(tmp_path: Path, sqlite_url: str) ->
 
 
 def test_extract_prints_contract_json_or_fails_clearly(tmp_path: Path) -> None:
-    ok = run_cli(PROJECT / "service.yaml", "extract", str(EXAMPLES / "01-complete-legal.eml"),
-                 "--json")
+    ok = run_cli(
+        PROJECT / "service.yaml", "extract", str(EXAMPLES / "01-complete-legal.eml"), "--json"
+    )
     assert ok.returncode == 0, ok.stderr
     result = json.loads(ok.stdout)
     assert result["kind"] == "submission" and result["submissions"][0]["missing"] == []

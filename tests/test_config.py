@@ -52,8 +52,12 @@ def test_service_yaml_loads_and_names_only_real_settings() -> None:
 
 
 def test_environment_overrides_any_key() -> None:
-    env = {"INTAKE_IMAP__PASSWORD": "s3cret", "INTAKE_POLL__INTERVAL_SECONDS": "5",
-           "INTAKE_TEST_POSTGRES": "postgresql://x", "INTAKE_CRASH_AT": "x:1"}
+    env = {
+        "INTAKE_IMAP__PASSWORD": "s3cret",
+        "INTAKE_POLL__INTERVAL_SECONDS": "5",
+        "INTAKE_TEST_POSTGRES": "postgresql://x",
+        "INTAKE_CRASH_AT": "x:1",
+    }
     settings = load_settings(SERVICE_YAML, environ=env)
     assert (settings.imap.password, settings.poll.interval_seconds) == ("s3cret", 5)
 

@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import intake.store  # noqa: F401
+import intake.store
 import intake.web.accounts  # noqa: F401
 from intake.db import make_engine
 

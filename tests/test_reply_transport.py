@@ -18,7 +18,6 @@ from intake.reply.mime import build_mime, new_message_id
 from intake.reply.transport import MaildirTransport, SmtpTransport, open_transport
 from tests.support.smtp import SMTP_PASSWORD, SmtpTestServer, free_port
 
-
 SENDER = "sharedservices@local.gov.uk"
 RECIPIENT = "jo.bloggs@adur-worthing.gov.uk"
 

@@ -32,7 +32,10 @@ def _replies_by_original(smtp: SmtpTestServer) -> Counter[str]:
 
 
 def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(
-    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
     smtp_server: SmtpTestServer,
 ) -> None:
     """GIVEN 200 messages WHEN the service is killed -9 three times mid-batch and restarted
@@ -40,8 +43,13 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(
     dovecot_server.append_many(imap_account, [submission_email(i, seed=7) for i in range(200)])
     # Sending waits for the end of each poll, so the kills land in fetching and processing,
     # where the transactions alone must guarantee exactly-once.
-    config = write_config(tmp_path, db_url=sqlite_url, imap=imap_account, smtp=smtp_server,
-                          outbox={"send_interval_seconds": 3600})
+    config = write_config(
+        tmp_path,
+        db_url=sqlite_url,
+        imap=imap_account,
+        smtp=smtp_server,
+        outbox={"send_interval_seconds": 3600},
+    )
     store = Store(sqlite_url)
     log = tmp_path / "service.log"
     for kill_at in (30, 90, 150):
@@ -53,8 +61,11 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(
             proc.wait()
     proc = start_service(config, log)
     try:
-        wait_for(lambda: len(smtp_server.messages) >= 200 and store.replies("pending") == 0, 90,
-                 "all replies delivered")
+        wait_for(
+            lambda: len(smtp_server.messages) >= 200 and store.replies("pending") == 0,
+            90,
+            "all replies delivered",
+        )
         time.sleep(1.5)  # anything sent twice would arrive now
     finally:
         _stop(proc)
@@ -67,15 +78,22 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(
 
 @pytest.mark.parametrize("point", ["ledger.recorded:5", "outbox.claimed:3"])
 def test_a_crash_at_a_named_point_is_recovered_exactly_once(
-    point: str, tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer,
-    imap_account: ImapAccount, smtp_server: SmtpTestServer,
+    point: str,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
+    smtp_server: SmtpTestServer,
 ) -> None:
-    """GIVEN a process that dies at POINT WHEN run again THEN each message and reply exactly once."""
+    """GIVEN a process that dies at POINT WHEN run again THEN each message and reply once."""
     dovecot_server.append_many(imap_account, [submission_email(i, seed=8) for i in range(10)])
     config = write_config(tmp_path, db_url=sqlite_url, imap=imap_account, smtp=smtp_server)
     crashed = subprocess.run(
-        [*_intake(config), "poll", "--once"], env={**os.environ, "INTAKE_CRASH_AT": point},
-        capture_output=True, timeout=120, check=False,
+        [*_intake(config), "poll", "--once"],
+        env={**os.environ, "INTAKE_CRASH_AT": point},
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert crashed.returncode == -signal.SIGKILL
     time.sleep(3.2)  # the dead sender's claim goes stale (stale_claim_seconds: 3)
@@ -89,7 +107,10 @@ def test_a_crash_at_a_named_point_is_recovered_exactly_once(
 
 
 def test_a_crash_after_smtp_accepted_resends_the_identical_reply(
-    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
     smtp_server: SmtpTestServer,
 ) -> None:
     """GIVEN a death between the server's 250 and our record of it WHEN run again THEN the
@@ -99,7 +120,9 @@ def test_a_crash_after_smtp_accepted_resends_the_identical_reply(
     crashed = subprocess.run(
         [*_intake(config), "poll", "--once"],
         env={**os.environ, "INTAKE_CRASH_AT": "outbox.delivered:1"},
-        capture_output=True, timeout=120, check=False,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert crashed.returncode == -signal.SIGKILL
     time.sleep(3.2)
@@ -114,12 +137,21 @@ def _intake(config: Path) -> list[str]:
 
 
 def test_idle_acknowledges_a_new_message_within_five_seconds(
-    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
     smtp_server: SmtpTestServer,
 ) -> None:
     """GIVEN `intake run` waiting in IDLE WHEN a message arrives THEN its reply is out in <5 s."""
-    config = write_config(tmp_path, db_url=sqlite_url, imap=imap_account, smtp=smtp_server,
-                          poll={"interval_seconds": 600}, outbox={"send_interval_seconds": 600})
+    config = write_config(
+        tmp_path,
+        db_url=sqlite_url,
+        imap=imap_account,
+        smtp=smtp_server,
+        poll={"interval_seconds": 600},
+        outbox={"send_interval_seconds": 600},
+    )
     store = Store(sqlite_url)
     proc = start_service(config, tmp_path / "service.log")
     try:
@@ -137,19 +169,31 @@ def test_idle_acknowledges_a_new_message_within_five_seconds(
 
 
 def test_two_instances_on_postgresql_process_each_message_once(
-    tmp_path: Path, postgres_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    tmp_path: Path,
+    postgres_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
     smtp_server: SmtpTestServer,
 ) -> None:
     """GIVEN 500 messages and two `intake run` on one database WHEN both work
     THEN each message is processed once and each reply delivered once."""
     dovecot_server.append_many(imap_account, [submission_email(i, seed=11) for i in range(500)])
-    config = write_config(tmp_path, db_url=postgres_url, imap=imap_account, smtp=smtp_server,
-                          poll={"interval_seconds": 1})
+    config = write_config(
+        tmp_path,
+        db_url=postgres_url,
+        imap=imap_account,
+        smtp=smtp_server,
+        poll={"interval_seconds": 1},
+    )
     store = Store(postgres_url)
     procs = [start_service(config, tmp_path / f"service{i}.log") for i in range(2)]
     try:
-        wait_for(lambda: len(smtp_server.messages) >= 500 and store.replies("pending") == 0,
-                 240, "500 replies", interval=0.5)
+        wait_for(
+            lambda: len(smtp_server.messages) >= 500 and store.replies("pending") == 0,
+            240,
+            "500 replies",
+            interval=0.5,
+        )
         time.sleep(2)
     finally:
         for proc in procs:

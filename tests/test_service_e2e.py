@@ -1,8 +1,8 @@
 """The whole service against a real Dovecot, a real SMTP server, SQLite and PostgreSQL."""
 
 import json
-from email import message_from_bytes
 from collections import Counter
+from email import message_from_bytes
 from pathlib import Path
 
 from tests.support.dovecot import DovecotServer, ImapAccount
@@ -18,7 +18,7 @@ def test_three_emails_become_submissions_with_one_reply_each(
     imap_account: ImapAccount,
     smtp_server: SmtpTestServer,
 ) -> None:
-    """GIVEN three submissions in the mailbox WHEN polled twice THEN three records, three replies."""
+    """GIVEN three submissions WHEN polled twice THEN three records and three replies."""
     sent = [submission_email(i, complete=i != 1) for i in range(3)]
     dovecot_server.append_many(imap_account, sent)
     config = write_config(tmp_path, db_url=db_url, imap=imap_account, smtp=smtp_server)
@@ -39,8 +39,10 @@ def test_three_emails_become_submissions_with_one_reply_each(
         assert "[SS-" in reply["Subject"]
         assert reply.get_body(("plain",)) is not None and reply.get_body(("html",)) is not None
     assert store.reply_kinds() == Counter({"acknowledgement": 2, "query": 1})
-    query = next(r for r in smtp_server.messages if "savings" in r.get_body(("plain",)).get_content())
-    assert "(lead)" in query.get_body(("plain",)).get_content()
+    incomplete = message_from_bytes(sent[1])["Message-ID"].strip()
+    query = next(r for r in smtp_server.messages if r["In-Reply-To"] == incomplete)
+    text = query.get_body(("plain",)).get_content()
+    assert "savings" in text and "(lead)" in text  # asks for what is missing, shows what is held
 
     second = run_cli(config, "poll", "--once")
     assert second.returncode == 0, second.stderr
@@ -75,7 +77,10 @@ def test_a_malformed_message_is_quarantined_and_the_batch_goes_on(
 
 
 def test_a_changed_uidvalidity_neither_loses_nor_doubles_mail(
-    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
     smtp_server: SmtpTestServer,
 ) -> None:
     """GIVEN three processed messages WHEN the folder's UIDVALIDITY changes and one more
@@ -96,7 +101,10 @@ def test_a_changed_uidvalidity_neither_loses_nor_doubles_mail(
 
 
 def test_the_read_state_of_the_mailbox_is_left_alone(
-    tmp_path: Path, sqlite_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot_server: DovecotServer,
+    imap_account: ImapAccount,
 ) -> None:
     """GIVEN unread mail WHEN polled with after_action none THEN it is still unread."""
     dovecot_server.append(imap_account, submission_email(1, seed=6))

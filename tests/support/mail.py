@@ -8,10 +8,26 @@ from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
 
-SERVICES = ["legal", "revenues and benefits", "ICT", "waste collection", "planning",
-            "building control", "internal audit", "procurement", "HR and payroll",
-            "environmental health", "licensing", "emergency planning", "CCTV", "parking",
-            "customer services", "elections", "housing options", "leisure centres"]
+SERVICES = [
+    "legal",
+    "revenues and benefits",
+    "ICT",
+    "waste collection",
+    "planning",
+    "building control",
+    "internal audit",
+    "procurement",
+    "HR and payroll",
+    "environmental health",
+    "licensing",
+    "emergency planning",
+    "CCTV",
+    "parking",
+    "customer services",
+    "elections",
+    "housing options",
+    "leisure centres",
+]
 PROJECT = Path(__file__).resolve().parents[2]
 
 
