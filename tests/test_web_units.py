@@ -36,13 +36,16 @@ def test_money(value: int | float | None, expected: str) -> None:
     assert money(value) == expected
 
 
+AREA_WORDS = {"revenues_benefits": "revenues and benefits", "ict": "ICT and digital"}
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("revenues_benefits", "Revenues benefits"), ("awaiting_council", "Awaiting council"),
-     ("", ""), (None, "")],
+    [("revenues_benefits", "Revenues and benefits"), ("ict", "ICT and digital"),
+     ("awaiting_council", "Awaiting council"), ("one_off", "One off"), ("", ""), (None, "")],
 )  # fmt: skip
 def test_label(value: str | None, expected: str) -> None:
-    assert label(value) == expected
+    assert label(value, AREA_WORDS) == expected
 
 
 @pytest.mark.parametrize(

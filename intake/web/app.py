@@ -81,7 +81,7 @@ def _templates(intake: App) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    pages.register_filters(env)
+    pages.register_filters(env, intake.outbox.renderer.rules.service_areas)
     return env
 
 

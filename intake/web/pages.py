@@ -1,5 +1,6 @@
 """Template filters: how dates, money, ages and codes read on the pages."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import jinja2
@@ -17,9 +18,15 @@ def money(value: int | float | None) -> str:
     return "" if value is None else f"£{value:,.0f}"
 
 
-def label(value: str | None) -> str:
-    """``revenues_benefits`` -> ``Revenues benefits``."""
-    return "" if not value else value.replace("_", " ").capitalize()
+def label(value: str | None, words: Mapping[str, str] | None = None) -> str:
+    """A code as words: a service area as the replies word it (``revenues_benefits`` ->
+    ``Revenues and benefits``), anything else from its code (``one_off`` -> ``One off``)."""
+    if not value:
+        return ""
+    worded = (words or {}).get(value)
+    if worded:
+        return worded[0].upper() + worded[1:]
+    return value.replace("_", " ").capitalize()
 
 
 def age(value: datetime | None, now: datetime | None = None) -> str:
@@ -35,5 +42,7 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
     return f"{delta.days} days"
 
 
-def register_filters(env: jinja2.Environment) -> None:
-    env.filters.update(when=when, money=money, label=label, age=age)
+def register_filters(env: jinja2.Environment, area_words: Mapping[str, str]) -> None:
+    """``area_words``: service-area slug -> words, from rules/replies.yaml."""
+    env.filters.update(when=when, money=money, age=age,
+                       label=lambda value: label(value, area_words))  # fmt: skip
