@@ -64,6 +64,7 @@ class App:
             extract=self.extractor.extract,
             automated_reason=lambda parsed: automated_reason(parsed, kinds, our_address),
             rules=self.rules,
+            form_url=self.settings.outbox.form_url or None,
         )
 
     @cached_property

@@ -74,6 +74,7 @@ class OutboxSettings(Section):
     max_backoff_seconds: float = Field(3600, ge=0)
     stale_claim_seconds: int = Field(300, ge=1)
     per_sender_daily_cap: int = Field(5, ge=0)
+    form_url: str = ""
     reply_to_unverified: bool = True
 
 

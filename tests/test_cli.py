@@ -3,6 +3,7 @@
 import json
 import mailbox
 import shutil
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from tests.support.mail import broken_email, submission_email
@@ -19,7 +20,8 @@ def _outbox(tmp_path: Path) -> list[bytes]:
 def test_the_examples_get_the_replies_the_readme_promises(tmp_path: Path, sqlite_url: str) -> None:
     """GIVEN the README's examples in the Maildir inbox WHEN polled THEN 01 is acknowledged,
     02 is asked for its savings, 03 (out of office) gets nothing; files move to cur/."""
-    config = write_config(tmp_path, db_url=sqlite_url)
+    form = "https://www.local.gov.uk/shared-services-form.pdf"
+    config = write_config(tmp_path, db_url=sqlite_url, outbox={"form_url": form})
     inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
     for path in sorted(EXAMPLES.glob("*.eml")):
         inbox.add(path.read_bytes())
@@ -30,6 +32,9 @@ def test_the_examples_get_the_replies_the_readme_promises(tmp_path: Path, sqlite
     text = b"\n".join(replies)
     assert b"example-01@adur-worthing.gov.uk" in text and b"example-02@southandvale" in text
     assert b"example-03" not in text
+    for reply in replies:  # every reply links our form
+        body = message_from_bytes(reply, policy=policy.default).get_body(("plain",))
+        assert body is not None and form in body.get_content()
     assert not list((tmp_path / "inbox" / "new").iterdir())
     status = json.loads(run_cli(config, "status").stdout)
     assert status["messages"] == {"processed": 3}
