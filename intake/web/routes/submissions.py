@@ -1,5 +1,6 @@
 """One submission: its facts beside the original message, its thread and history, decisions."""
 
+from collections.abc import Callable
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
@@ -110,16 +111,22 @@ async def edit(request: Request, web: Web, staff: Staff, submission_id: int) -> 
     return RedirectResponse(f"/submissions/{submission_id}?done={done}", status_code=303)
 
 
-def _decide(
-    web: Web, staff: Staff, submission_id: int, decision: str, reason: str = ""
-) -> Response:
+def _done(submission_id: int, act: Callable[[], str]) -> Response:
+    """Run a decision; unknown -> 404, refused (already decided...) -> 409, else back to it."""
     try:
-        state = decisions.decide(web.intake, submission_id, decision, staff.email, reason)
+        state = act()
     except LookupError as e:
         raise HTTPException(404, str(e)) from e
     except decisions.DecisionError as e:
         raise HTTPException(409, str(e)) from e
     return RedirectResponse(f"/submissions/{submission_id}?done={state}", status_code=303)
+
+
+def _decide(
+    web: Web, staff: Staff, submission_id: int, decision: str, reason: str = ""
+) -> Response:
+    return _done(submission_id, lambda: decisions.decide(
+        web.intake, submission_id, decision, staff.email, reason))  # fmt: skip
 
 
 @router.post("/submissions/{submission_id}/approve")
@@ -141,24 +148,20 @@ def not_submission(web: Web, staff: Staff, submission_id: int) -> Response:
 
 @router.post("/submissions/{submission_id}/merge")
 def merge(web: Web, staff: Staff, submission_id: int) -> Response:
-    try:
+    def act() -> str:
         decisions.merge(web.intake, submission_id, staff.email)
-    except LookupError as e:
-        raise HTTPException(404, str(e)) from e
-    except decisions.DecisionError as e:
-        raise HTTPException(409, str(e)) from e
-    return RedirectResponse(f"/submissions/{submission_id}?done=merged", status_code=303)
+        return "merged"
+
+    return _done(submission_id, act)
 
 
 @router.post("/submissions/{submission_id}/reopen")
 def reopen(web: Web, staff: Staff, submission_id: int) -> Response:
-    try:
+    def act() -> str:
         decisions.reopen(web.intake, submission_id, staff.email)
-    except LookupError as e:
-        raise HTTPException(404, str(e)) from e
-    except decisions.DecisionError as e:
-        raise HTTPException(409, str(e)) from e
-    return RedirectResponse(f"/submissions/{submission_id}?done=reopened", status_code=303)
+        return "reopened"
+
+    return _done(submission_id, act)
 
 
 @router.get("/submissions/{submission_id}/ask")
