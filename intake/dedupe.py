@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import and_, delete, insert, or_
 from sqlmodel import Session, col, select
 
 from intake.contract import SubmissionEntry
 from intake.messages import ParsedMessage
-from intake.store import ArrangementCouncilKey, ArrangementFingerprint, MessageRecord
+from intake.store import ArrangementCouncilKey, ArrangementFingerprint, MessageRecord, table_of
 
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -161,11 +161,10 @@ def index_arrangement(
         delete(ArrangementCouncilKey).where(col(ArrangementCouncilKey.fingerprint_id) == row.id)
     )
     assert row.id is not None
-    session.add_all(
-        ArrangementCouncilKey(code=c, area=a, fingerprint_id=row.id)
-        for c in fingerprint.codes
-        for a in fingerprint.areas
-    )
+    keys = [{"code": c, "area": a, "fingerprint_id": row.id}
+            for c in fingerprint.codes for a in fingerprint.areas]  # fmt: skip
+    if keys:  # plain insert: one statement for every key of the arrangement
+        session.execute(insert(table_of(ArrangementCouncilKey)), keys)
 
 
 def what_it_adds(new: SubmissionEntry, held: SubmissionEntry | None) -> list[str]:

@@ -28,7 +28,7 @@ from intake.dedupe import (
 from intake.errors import ParseError
 from intake.ledger import Ledger
 from intake.messages import ParsedMessage
-from intake.records import load_entry, save_entries
+from intake.records import add_event, load_entry, save_entries
 from intake.reply import ReplyContext
 from intake.reply.outbox import Outbox
 from intake.reply.policy import (
@@ -134,9 +134,9 @@ class Pipeline:
             row.processed_at, row.attempts = utcnow(), row.attempts + 1
             row.extract = result.model_dump(mode="json")
             session.add(row)
-            session.add(Event(actor="pipeline", action="processed", message_id=row.id,
+            add_event(session, actor="pipeline", action="processed", message_id=row.id,
                               detail={"kind": result.kind, "outcome": handled.outcome,
-                                      "reply": decision.reason, **handled.detail}))  # fmt: skip
+                                      "reply": decision.reason, **handled.detail})  # fmt: skip
             session.commit()
             return Outcome(
                 ledger_id=message_row_id, uid=row.uid, message_id=row.message_id,
@@ -189,10 +189,10 @@ class Pipeline:
         if not merge.changes:  # perhaps a correction of a fact held: staff decide
             sub.flag = sub.flag or f"follow-up message {row.id} filled nothing: please read it"
         self._index(session, sub, entry)
-        session.add(Event(actor="pipeline", action="follow_up", message_id=row.id,
+        add_event(session, actor="pipeline", action="follow_up", message_id=row.id,
                           submission_id=sub.id,
                           detail={"matched_by": how, "changed": [c[0] for c in merge.changes],
-                                  "missing": list(sub.missing)}))  # fmt: skip
+                                  "missing": list(sub.missing)})  # fmt: skip
         outcome = "merged" if merge.changes else "unchanged"
         return Handled(outcome=outcome, submissions=[sub], entries=[entry],
                        detail={"matched_by": how})  # fmt: skip
@@ -224,15 +224,9 @@ class Pipeline:
             sub.flag = (
                 f"possible duplicate of {match.reference}; adds: {', '.join(adds) or 'nothing'}"
             )
-            session.add(
-                Event(
-                    actor="pipeline",
-                    action="duplicate_candidate",
-                    message_id=row.id,
-                    submission_id=sub.id,
-                    detail={"of": match.reference, "score": match.score, "adds": adds},
-                )
-            )
+            detail = {"of": match.reference, "score": match.score, "adds": adds}
+            add_event(session, actor="pipeline", action="duplicate_candidate",
+                      message_id=row.id, submission_id=sub.id, detail=detail)  # fmt: skip
             duplicates.append(match.reference)
             session.add(sub)
         if not handled.submissions:

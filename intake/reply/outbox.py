@@ -79,8 +79,10 @@ class Outbox:
         in_reply_to: str | None,
         references: list[str],
         ctx: ReplyContext,
-    ) -> Reply:
+    ) -> int:
+        """Render and store one reply in the caller's transaction; its id."""
         rendered = self.renderer.render(ctx)
+        now = utcnow()
         outgoing = OutgoingReply(
             message_id=new_message_id(self.domain),
             from_address=self.settings.from_address,
@@ -91,15 +93,19 @@ class Outbox:
             references=references,
             text=rendered.text,
             html=rendered.html,
-            date=utcnow(),
+            date=now,
         )
-        row = Reply(
-            message_id=answers_message_id, submission_id=submission_id, kind=ctx.kind,
-            to_address=to.lower(), subject=rendered.subject, header_message_id=outgoing.message_id,
-            raw=build_mime(outgoing),
+        reply = table_of(Reply)
+        return int(
+            session.execute(
+                insert(reply).returning(reply.c.id),
+                [{"message_id": answers_message_id, "submission_id": submission_id,
+                  "kind": ctx.kind, "to_address": to.lower(), "subject": rendered.subject,
+                  "header_message_id": outgoing.message_id, "raw": build_mime(outgoing),
+                  "state": "pending", "attempts": 0, "next_attempt_at": now,
+                  "created_at": now}],
+            ).scalar_one()
         )  # fmt: skip
-        session.add(row)
-        return row
 
     def send_due(self, transport: Transport, instance: str, limit: int | None = None) -> SendReport:
         """Deliver every due reply (or ``limit`` of them); never raises for one reply."""

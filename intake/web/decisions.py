@@ -137,7 +137,7 @@ def ask_council(app: App, submission_id: int, subject: str, text: str, actor: st
         written = RenderedReply(subject=subject.strip(), text=text, html=text_to_html(text))
         outbox = Outbox(app.engine, app.settings.outbox, _Written(written))
         ctx = ReplyContext(kind="query", reference=sub.reference or "")
-        reply = outbox.enqueue(
+        reply_id = outbox.enqueue(
             session,
             answers_message_id=sub.message_id,
             submission_id=sub.id,
@@ -155,12 +155,11 @@ def ask_council(app: App, submission_id: int, subject: str, text: str, actor: st
                 action="asked_council",
                 message_id=sub.message_id,
                 submission_id=sub.id,
-                detail={"reply_id": reply.id, "to": to},
+                detail={"reply_id": reply_id, "to": to},
             )
         )
         session.commit()
-        assert reply.id is not None
-        return reply.id
+        return reply_id
 
 
 def merge(app: App, submission_id: int, actor: str) -> int | None:
