@@ -205,3 +205,31 @@ def test_two_instances_on_postgresql_process_each_message_once(
     senders = Counter(row for row in store.reply_senders())
     assert sum(senders.values()) == 500
     store.close()
+
+
+def test_idle_reconnects_after_the_server_goes_away(
+    tmp_path: Path, sqlite_url: str, smtp_server: SmtpTestServer
+) -> None:
+    """GIVEN `intake run` in IDLE WHEN the IMAP server restarts THEN the watcher reconnects
+    and the next message is still acknowledged within seconds, without waiting for a poll."""
+    server = DovecotServer()  # its own server: restarting the shared one would disturb others
+    server.start()
+    try:
+        account = server.add_user()
+        config = write_config(tmp_path, db_url=sqlite_url, imap=account, smtp=smtp_server,
+                              poll={"interval_seconds": 600},
+                              outbox={"send_interval_seconds": 600})  # fmt: skip
+        store = Store(sqlite_url)
+        proc = start_service(config, tmp_path / "service.log")
+        try:
+            wait_for(lambda: bool(store.count_polls()), 30, "the first poll")
+            server.append(account, submission_email(1, seed=12))
+            wait_for(lambda: len(smtp_server.messages) == 1, 5, "the first acknowledgement")
+            server.restart(down_seconds=2)
+            server.append(account, submission_email(2, seed=12))
+            wait_for(lambda: len(smtp_server.messages) == 2, 20, "the acknowledgement after")
+        finally:
+            _stop(proc)
+        store.close()
+    finally:
+        server.stop()

@@ -194,6 +194,13 @@ class DovecotServer:
             self._introspection.server_close()
             self._introspection = None
 
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the daemon, keep its mail and port, start it again: a server outage."""
+        subprocess.run([DOVEADM, "-c", str(self.config), "stop"], capture_output=True, check=False)
+        time.sleep(down_seconds)
+        self._start_daemon()
+        self._wait_until_listening(self.imaps_port if self.tls else self.port)
+
     def add_user(self) -> ImapAccount:
         """A new user with an empty mailbox.
 
