@@ -22,7 +22,7 @@ _MONTHS = (
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 )  # fmt: skip
 _DATE_AFTER = (
-    r"[\s,]*(?:(?:on|in|by|the)\s+)*(?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+    r"[\s,:]*(?:(?:on|in|by|the)\s+)*(?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
     r"(?:(?P<month>[a-z]{3})[a-z]*\.?\s+)?(?P<year>20\d\d)(?!\d)"
 )
 _OPERATIONAL_DATE_WINDOW = 40
@@ -54,11 +54,21 @@ class RolesSection(_Strict):
     not_participants: list[str] = Field(default_factory=list)
 
 
+class TypeFrame(_Strict):
+    """An opening word, a few words, a closing word: "shared ... service"."""
+
+    open: list[str]
+    close: list[str]
+    gap: int = 5  # at most this many words between them, within one clause
+
+
 class ArrangementsFile(_Strict):
     """The shape of rules/arrangements.yaml."""
 
     arrangement_types: dict[ArrangementType, list[str]]
+    type_frames: dict[ArrangementType, TypeFrame] = Field(default_factory=dict)
     statuses: dict[ArrangementStatus, list[str]]
+    dated_operational: list[str] = Field(default_factory=list)
     future_start: list[str]
     savings: SavingsSection
     roles: RolesSection = Field(default_factory=RolesSection)
@@ -87,7 +97,11 @@ class ArrangementRules:
     def __init__(self, data: ArrangementsFile) -> None:
         self._type_order = list(data.arrangement_types)
         self._types = PhraseMatcher(data.arrangement_types, plurals=True)
+        self._frames = {kind: _frame_regex(frame) for kind, frame in data.type_frames.items()}
         self._statuses = PhraseMatcher(data.statuses)
+        self._since = re.compile(
+            rf"\b(?:{_alternatives(data.dated_operational)}){_DATE_AFTER}", re.IGNORECASE
+        )
         starts = sorted(data.future_start, key=len, reverse=True)
         start_words = "|".join(r"\s+".join(map(re.escape, s.split())) for s in starts)
         self._future_start = re.compile(rf"\b(?:{start_words}){_DATE_AFTER}", re.IGNORECASE)
@@ -114,6 +128,7 @@ class ArrangementRules:
     def classify_arrangement_type(self, text: str) -> ArrangementType | None:
         """The first type, in the file's order, that has a phrase in ``text``."""
         found = set(self._types.labels(text))
+        found.update(kind for kind, frame in self._frames.items() if frame.search(text))
         for kind in self._type_order:
             if kind in found:
                 return kind
@@ -127,6 +142,9 @@ class ArrangementRules:
         if any(hit.label == "ended" for hit in hits):
             return "ended"
         hits = [self._dated(hit, text, today) for hit in hits]
+        for m in self._since.finditer(text):  # "since 2016": running, unless a plan
+            if not _is_future(m, today):
+                hits.append(PhraseHit(m.start(), m.end(), "operational"))
         for m in self._future_start.finditer(text):
             if _is_future(m, today):
                 hits.append(PhraseHit(m.start(), m.end(), "in_development"))
@@ -142,6 +160,13 @@ class ArrangementRules:
         if m is not None and _is_future(m, today):
             return PhraseHit(hit.start, hit.end, "in_development")
         return hit
+
+
+def _frame_regex(frame: TypeFrame) -> re.Pattern[str]:
+    """The opening word, at most ``frame.gap`` words of the same clause, the closing word."""
+    opening, closing = _alternatives(frame.open), _alternatives(frame.close)
+    words = rf"(?:[\w'’&/-]+[\s,]+){{0,{frame.gap}}}?"
+    return re.compile(rf"\b(?:{opening})\s+{words}(?:{closing})s?\b", re.IGNORECASE)
 
 
 def _is_future(m: re.Match[str], today: date) -> bool:
