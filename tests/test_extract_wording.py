@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from intake.config import LimitsSettings
+from intake.contract import ExtractResult
+from intake.extract.assemble import Extractor
+from intake.extract.dates import parse_start_year
 from intake.extract.money import parse_savings
 from intake.extract.organisations import from_text
+from intake.parse.mime import parse_message
 from intake.rules import Rules
+from intake.validate import validate
 
 RULES = Rules.load(Path(__file__).resolve().parents[1] / "rules")
 ARRANGEMENTS = RULES.arrangements
@@ -77,3 +83,76 @@ def test_savings_period_and_basis(text: str, expected: list[tuple[int, str, str]
 def test_lead_in_the_perfect_tense(text: str, lead: str | None) -> None:
     found = from_text(text, RULES.gazetteer, None, ARRANGEMENTS, [])
     assert [o.code for o in found if o.role == "lead"] == ([lead] if lead else [])
+
+
+def extract(body: str, subject: str = "Shared services", headers: str = "") -> ExtractResult:
+    data = (
+        "From: Ben Carter <ben.carter@midsussex.gov.uk>\nTo: sharedservices@local.gov.uk\n"
+        f"Subject: {subject}\nDate: Mon, 07 Dec 2026 09:30:00 +0000\nMessage-ID: <w@example>\n"
+        f"{headers}Content-Type: text/plain; charset=utf-8\n\n{body}"
+    ).encode()
+    parsed = parse_message(data, LimitsSettings(), RULES.kinds)
+    return validate(Extractor(RULES).extract(parsed), RULES.validation)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("We have a few shared arrangements with Horsham and Crawley. How do I submit them - "
+         "is there a form?", "not_submission"),
+        ("What information do you need about our legal team shared with Horsham and Crawley?",
+         "not_submission"),
+        ("Is there a form? Anyway: we share a legal team with Horsham District Council since "
+         "2019, saving £80k a year.", "submission"),
+        ("We share a legal team with Horsham District Council, saving £80k a year.",
+         "submission"),
+    ],
+)  # fmt: skip
+def test_a_question_about_taking_part_is_not_a_submission(body: str, kind: str) -> None:
+    assert extract(f"Hello,\n\n{body}\n\nBen\n").kind == kind
+
+
+@pytest.mark.parametrize(
+    ("reply", "savings"),
+    [
+        ("it's about 90k a year", [(90_000, "annual")]),
+        ("roughly £1.2m to date", [(1_200_000, "cumulative")]),
+        ("the contract is worth £2m", []),
+        ("no idea, sorry", []),
+    ],
+)
+def test_a_reply_to_our_query_answers_it_with_a_bare_figure(
+    reply: str, savings: list[tuple[int, str]]
+) -> None:
+    result = extract(
+        f"{reply}\n\nBen\n",
+        subject="RE: [SS-2026-00031] Shared waste service - more information needed",
+        headers="In-Reply-To: <reply-SS-2026-00031@local.gov.uk>\n",
+    )
+    found = [(s.amount_gbp, s.period) for e in result.submissions for s in e.savings]
+    assert (result.kind, found) == ("follow_up", savings)
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("Savings on senior salaries are around £300,000 a year.", [300_000]),
+        ("Savings in staff costs of £50k a year.", [50_000]),
+        ("Senior salaries are around £300,000 a year.", []),
+        ("Savings came from a budget of £300,000.", []),
+    ],
+)
+def test_what_was_saved_on_does_not_veto_the_saving(text: str, amounts: list[int]) -> None:
+    assert [s.amount_gbp for s in parse_savings(text, ARRANGEMENTS.savings)] == amounts
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("a shared service, planned to go live in April 2027", None),
+        ("went live in April 2016", 2016),
+        ("since 2019; savings expected from 2027", 2019),
+    ],
+)
+def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None) -> None:
+    assert parse_start_year(text, today=TODAY) == year

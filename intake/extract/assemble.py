@@ -59,6 +59,8 @@ class Extractor:
             today=parsed.date.date() if parsed.date else None,
         )  # fmt: skip
         found = self._entries(parsed, ctx, follow_up=kind == "follow_up")
+        if kind == "submission" and self._only_asks(parsed.new_text, found):
+            found = []
         result.submissions = found
         if result.sender.organisation_code is None and parsed.from_email:
             result.sender.organisation_code = self._shared_domain_council(parsed.from_email, found)
@@ -68,6 +70,14 @@ class Extractor:
         if kind == "submission" and not found:
             result.kind = "not_submission"
         return result
+
+    def _only_asks(self, text: str, found: list[SubmissionEntry]) -> bool:
+        """'How do I submit our arrangements with Horsham?': a question about taking
+        part, with no fact of an arrangement (savings, a start, a status) stated."""
+        if not self.rules.kinds.enquiry.search(text):
+            return False
+        stated = (e.savings or e.savings_none_reason or e.start_year or e.status for e in found)
+        return not any(stated)
 
     def _shared_domain_council(self, email: str, found: list[SubmissionEntry]) -> str | None:
         """A domain several councils share ('adur-worthing.gov.uk'): the one named first."""

@@ -8,6 +8,7 @@ sentence, and trusts in this order:
 2. a year after "from" ("from 1 April 2019"), unless the same clause is about money
    ("save £250k a year from 2027" is not a start);
 3. in a short value without money in it ("2014/15", "April 2014"), its first year;
+   A start year after the year of ``today`` is skipped: what has not begun has no start.
 4. a length of time ("in place for five years") counted back from ``today`` (the date
    the text was written, e.g. the message date); without ``today`` this step is skipped.
 
@@ -17,6 +18,7 @@ financial years as ``2017/18`` (``2017-18``, ``2017/2018``, ``FY17/18`` all beco
 """
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 _YEAR = r"(?<![\d£.,])(19[6-9]\d|20\d\d)(?!\d|,\d)"
@@ -50,14 +52,15 @@ _FINANCIAL_YEAR = re.compile(
 
 def parse_start_year(text: str, *, today: date | None = None) -> int | None:
     """The year an arrangement began, read from a value or a sentence (see module doc)."""
+    latest = today.year if today else None
     for clause in re.split(r"[.;\n]\s", text):
-        m = _START.search(clause)
-        if m:
-            return int(m.group(1))
+        year = _past_year(_START.finditer(clause), latest)
+        if year:
+            return year
     for clause in re.split(r"[.;\n]\s", text):
-        m = _FROM.search(clause)
-        if m and not _MONEY_CLAUSE.search(clause):
-            return int(m.group(1))
+        year = _past_year(_FROM.finditer(clause), latest)
+        if year and not _MONEY_CLAUSE.search(clause):
+            return year
     if len(text.split()) <= _SHORT_VALUE_WORDS and not _MONEY_CLAUSE.search(text):
         m = _ANY_YEAR.search(text)
         if m:
@@ -67,6 +70,16 @@ def parse_start_year(text: str, *, today: date | None = None) -> int | None:
         if m:
             count = (m.group(1) or m.group(2)).lower()
             return today.year - _COUNTS.get(count, int(count) if count.isdigit() else 0)
+    return None
+
+
+def _past_year(matches: Iterator[re.Match[str]], latest: int | None) -> int | None:
+    """The first year matched that is not after ``latest``: "to go live in April 2027",
+    written in 2026, is a plan; the arrangement has not begun."""
+    for m in matches:
+        year = int(m.group(1))
+        if latest is None or year <= latest:
+            return year
     return None
 
 

@@ -147,6 +147,7 @@ class KindRules(RuleSection):
     quotes: QuoteRules
     forwards: ForwardRules
     signature: SignatureRules
+    enquiries: list[str] = []
 
     @classmethod
     def load(cls, rules_dir: Path) -> "KindRules":
@@ -179,6 +180,10 @@ class KindRules(RuleSection):
     @cached_property
     def automated_sender(self) -> re.Pattern[str]:
         return any_of(self.automated_senders)
+
+    @cached_property
+    def enquiry(self) -> re.Pattern[str]:
+        return any_of(self.enquiries)
 
     @cached_property
     def subject_tag(self) -> re.Pattern[str]:

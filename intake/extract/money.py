@@ -64,6 +64,7 @@ _BOUNDARY = re.compile(
 _CLAUSE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _BARE_AFTER_CUE = 25  # characters allowed between a saving word and a bare number
+_OBJECT_LINK = re.compile(r"\b(?:on|in|from|across)\s+(?:[\w'’-]+\s+){0,2}$", re.I)
 _NEXT_WORD = re.compile(r"\s*(?:[\w'’-]+\s+)?")
 
 
@@ -200,13 +201,23 @@ def _contexts(clause: str, figures: list[Figure]) -> Iterator[_Context]:
 
 
 def _vetoed(ctx: _Context, wording: SavingsWording) -> bool:
-    last_before = wording.cues.last(ctx.before[-40:])
+    window = ctx.before[-40:]
+    last_before = wording.cues.last(window)
     if last_before and last_before.label == "not_saving":
-        return True
+        return not _object_of_saving(window[: last_before.start], wording)
     first_after = wording.cues.first(ctx.after)
     if first_after is None or first_after.label != "not_saving":
         return False
     return _NEXT_WORD.fullmatch(ctx.after[: first_after.start]) is not None
+
+
+def _object_of_saving(before: str, wording: SavingsWording) -> bool:
+    """'savings on senior salaries are £300k': the other word is what was saved on."""
+    link = _OBJECT_LINK.search(before)
+    if link is None:
+        return False
+    cue = wording.cues.last(before[: link.start()])
+    return bool(cue and cue.label == "saving" and not before[cue.end : link.start()].strip())
 
 
 def _has_cue(text: str, wording: SavingsWording) -> bool:

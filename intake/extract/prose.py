@@ -82,6 +82,8 @@ def from_prose(
         return None
     wording = rules.arrangements.savings
     entry.savings = parse_savings(body, wording)
+    if not entry.savings and not complete:  # a reply to our query: '90k a year' is the answer
+        entry.savings = parse_savings(body, wording, assume_savings=True)
     if not entry.savings:
         entry.savings_none_reason = find_no_savings_reason(body, wording)
     entry.start_year = parse_start_year(body, today=ctx.today)
