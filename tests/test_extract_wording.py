@@ -156,3 +156,19 @@ def test_what_was_saved_on_does_not_veto_the_saving(text: str, amounts: list[int
 )
 def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None) -> None:
     assert parse_start_year(text, today=TODAY) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("South Holland joined a new partnership in Lincolnshire.", ["E07000140"]),
+        ("Lincolnshire County Council joined the partnership.", ["E10000019"]),
+        ("the Kent districts' partnership network", []),
+        ("Kent and Medway share a team.", ["E10000016", "E06000035"]),
+        ("Here is one more example we came across.\n\nKent and Medway share a team.",
+         ["E10000016", "E06000035"]),
+        ("South Oxfordshire and the Vale share most services.", ["E07000179", "E07000180"]),
+    ],
+)  # fmt: skip
+def test_a_bare_name_for_the_place_is_not_its_council(text: str, codes: list[str]) -> None:
+    assert [m.code for m in RULES.gazetteer.find_in_text(text)] == codes

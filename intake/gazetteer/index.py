@@ -40,6 +40,8 @@ class NameIndex:
         )
         self.not_names = {norm_tokens(n) for n in str_list(data, "not_names", ALIASES_FILE)}
         self.common_words = {norm_tokens(n) for n in str_list(data, "common_words", ALIASES_FILE)}
+        self.place_before = frozenset(str_list(data, "place_before", ALIASES_FILE))
+        self.place_after = frozenset(str_list(data, "place_after", ALIASES_FILE))
         self.keys: dict[Key, set[str]] = {}
         self.groups: dict[Key, tuple[str, ...]] = {}
         self.acronyms: set[Key] = set()

@@ -83,9 +83,20 @@ class _Scanner:
         ):
             return False
         after = self.tokens[end] if end < len(self.tokens) else None
+        if end == key_end and self._names_a_place(span, before, after):
+            return False
         if after and _blank_between(self.text, span[-1], after):
             return not (after.raw[0].isupper() and after.norm not in LOWER_OK)
         return True
+
+    def _names_a_place(self, span: list[Token], before: Token | None, after: Token | None) -> bool:
+        """A bare name used for the place, not the council: 'a partnership in
+        Lincolnshire', 'the Kent districts' (words of the same sentence only)."""
+        index, text = self.index, self.text
+        return bool(
+            (before and before.norm in index.place_before and _blank_between(text, before, span[0]))
+            or (after and after.norm in index.place_after and _blank_between(text, span[-1], after))
+        )
 
     def is_common_word(self, first: int, key_end: int, end: int) -> bool:
         key = tuple(self.words[first:key_end])
