@@ -172,3 +172,43 @@ def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None)
 )  # fmt: skip
 def test_a_bare_name_for_the_place_is_not_its_council(text: str, codes: list[str]) -> None:
     assert [m.code for m in RULES.gazetteer.find_in_text(text)] == codes
+
+
+SOLIHULL_LIST = """Hi,
+
+Here are our current arrangements:
+
+- Emergency planning: a joint emergency planning unit with Brum and Coventry, led by
+  Birmingham City Council, set up in 2012.
+- Procurement: we jointly procure highways maintenance with Warwickshire County
+  Council; started 2022.
+
+Gemma
+"""
+
+
+def test_a_list_item_with_a_partner_makes_the_writers_council_take_part() -> None:
+    """GIVEN a list item 'a joint unit with Brum and Coventry' from a Solihull officer
+    THEN Solihull takes part beside Birmingham (lead) and Coventry."""
+    data = (
+        "From: Gemma Lloyd <gemma.lloyd@solihull.gov.uk>\nTo: sharedservices@local.gov.uk\n"
+        "Subject: Our arrangements\nDate: Tue, 08 Dec 2026 13:45:00 +0000\n"
+        f"Message-ID: <l@example>\nContent-Type: text/plain; charset=utf-8\n\n{SOLIHULL_LIST}"
+    ).encode()
+    result = Extractor(RULES).extract(parse_message(data, LimitsSettings(), RULES.kinds))
+    first, second = result.submissions
+    assert {(o.code, o.role) for o in first.organisations} == {
+        ("E08000029", "partner"), ("E08000025", "lead"), ("E08000026", "partner")
+    }  # fmt: skip
+    assert second.service_areas == ["procurement", "highways_transport"]
+
+
+def test_a_list_item_naming_both_parties_adds_no_one() -> None:
+    body = SOLIHULL_LIST.replace("with Brum and Coventry", "of Brum and Coventry")
+    data = (
+        "From: Gemma Lloyd <gemma.lloyd@solihull.gov.uk>\nTo: sharedservices@local.gov.uk\n"
+        "Subject: Our arrangements\nDate: Tue, 08 Dec 2026 13:45:00 +0000\n"
+        f"Message-ID: <l@example>\nContent-Type: text/plain; charset=utf-8\n\n{body}"
+    ).encode()
+    result = Extractor(RULES).extract(parse_message(data, LimitsSettings(), RULES.kinds))
+    assert {o.code for o in result.submissions[0].organisations} == {"E08000025", "E08000026"}

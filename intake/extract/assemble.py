@@ -150,7 +150,7 @@ class Extractor:
                 if wider is not None and len(wider.organisations) > len(entry.organisations):
                     entry.organisations = wider.organisations
             if entry is not None and entry.organisations:
-                entry.service_areas = named or entry.service_areas
+                entry.service_areas = list(dict.fromkeys(named + entry.service_areas))
                 entry.description = entry.description or " ".join(item.split())
                 entries.record_sources(entry, "body")
                 listed.append(entry)

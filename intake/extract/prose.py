@@ -21,6 +21,7 @@ _GREETING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
+_WITH_END = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
 MAX_DESCRIPTION_CHARS = 4000
 
 
@@ -61,10 +62,21 @@ def _organisations(body: str, ctx: EntryContext) -> tuple[list[Organisation], st
     found = orgs.dedupe(found)
     naming = orgs.naming_sentences(body, found)
     sender = _sender_council(ctx)
-    if (len(found) == 1 and sender is not None and sender.code != found[0].code
-            and _FIRST_PERSON.search(naming)):  # fmt: skip
+    if sender is None or any(o.code == sender.code for o in found):
+        return found, naming
+    if (len(found) == 1 and _FIRST_PERSON.search(naming)) or _first_named_after_with(body, ctx):
         found.insert(0, sender)
     return found, naming
+
+
+def _first_named_after_with(body: str, ctx: EntryContext) -> bool:
+    """'a joint emergency planning unit with Brum and Coventry': the first body named is
+    someone the writer's council works with, so the writer's council takes part too."""
+    named = ctx.rules.gazetteer.find_in_text(body, ctx.match)
+    if not named:
+        return False
+    sentence_start = max(body.rfind(mark, 0, named[0].start) for mark in ".\n") + 1
+    return _WITH_END.search(body[sentence_start : named[0].start]) is not None
 
 
 def from_prose(
