@@ -212,3 +212,19 @@ def test_a_list_item_naming_both_parties_adds_no_one() -> None:
     ).encode()
     result = Extractor(RULES).extract(parse_message(data, LimitsSettings(), RULES.kinds))
     assert {o.code for o in result.submissions[0].organisations} == {"E08000025", "E08000026"}
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Cotswold and Tewkesbury set up a joint committee for waste in 2015.", "operational"),
+        ("A joint committee is to be set up next year.", "in_development"),
+    ],
+)
+def test_set_up_means_running_unless_still_to_come(text: str, status: str) -> None:
+    assert ARRANGEMENTS.classify_status(text, today=TODAY) == status
+
+
+def test_a_start_year_far_after_the_start_word() -> None:
+    text = "went live with a shared environmental health and food safety service in April 2022"
+    assert parse_start_year(text, today=TODAY) == 2022

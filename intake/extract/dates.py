@@ -27,7 +27,7 @@ _START_WORDS = (
     r"went live|go live|going live|launched|formed|created|introduced|inception|"
     r"dates from|running from|operating from|in place from|live from"
 )
-_START = re.compile(rf"\b(?:{_START_WORDS})\b[^.;\n£]{{0,60}}?{_YEAR}", re.IGNORECASE)
+_START = re.compile(rf"\b(?:{_START_WORDS})\b[^.;\n£]{{0,90}}?{_YEAR}", re.IGNORECASE)
 _FROM = re.compile(
     rf"\bfrom\b[^.;\n\d]{{0,20}}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?[^.;\n\d]{{0,12}}{_YEAR}",
     re.IGNORECASE,
