@@ -228,3 +228,19 @@ def test_set_up_means_running_unless_still_to_come(text: str, status: str) -> No
 def test_a_start_year_far_after_the_start_word() -> None:
     text = "went live with a shared environmental health and food safety service in April 2022"
     assert parse_start_year(text, today=TODAY) == 2022
+
+
+@pytest.mark.parametrize(
+    ("aside", "areas"),
+    [
+        ("I have been at Warwick for years, most of that in finance.", ["audit_fraud"]),
+        ("My time at Warwick was mostly in finance.", ["audit_fraud"]),
+        ("Warwick also runs finance for Stratford-on-Avon.", ["audit_fraud", "finance"]),
+    ],
+)
+def test_an_aside_about_the_writer_adds_no_service(aside: str, areas: list[str]) -> None:
+    body = (
+        f"Hello,\n\n{aside} Since 2016 Warwick District Council has hosted a shared internal "
+        "audit service that also serves Stratford-on-Avon District Council.\n\nSarah\n"
+    )
+    assert sorted(extract(body).submissions[0].service_areas) == areas

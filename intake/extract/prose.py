@@ -21,6 +21,8 @@ _GREETING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
+_SINGULAR = re.compile(r"\b(?:I|I['’](?:ve|m|d)|[Mm]y|me)\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£])")
 _WITH_END = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
 MAX_DESCRIPTION_CHARS = 4000
 
@@ -61,6 +63,10 @@ def _organisations(body: str, ctx: EntryContext) -> tuple[list[Organisation], st
     found = orgs.from_text(body, rules.gazetteer, ctx.match, rules.arrangements, ctx.warnings)
     found = orgs.dedupe(found)
     naming = orgs.naming_sentences(body, found)
+    # 'I have been at Warwick for years, most of that in finance': the writer, not the
+    # arrangement; such sentences count only when no other sentence names a body.
+    about_arrangement = " ".join(s for s in _SENTENCE.split(naming) if not _SINGULAR.search(s))
+    naming = about_arrangement or naming
     sender = _sender_council(ctx)
     if sender is None or any(o.code == sender.code for o in found):
         return found, naming
