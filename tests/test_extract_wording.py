@@ -102,6 +102,8 @@ def extract(body: str, subject: str = "Shared services", headers: str = "") -> E
          "is there a form?", "not_submission"),
         ("What information do you need about our legal team shared with Horsham and Crawley?",
          "not_submission"),
+        ("Can you tell me what information you need and where I should send it? We share HR "
+         "with Horsham District Council.", "not_submission"),
         ("Is there a form? Anyway: we share a legal team with Horsham District Council since "
          "2019, saving £80k a year.", "submission"),
         ("We share a legal team with Horsham District Council, saving £80k a year.",
@@ -165,6 +167,7 @@ def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None)
         ("Lincolnshire County Council joined the partnership.", ["E10000019"]),
         ("the Kent districts' partnership network", []),
         ("Kent and Medway share a team.", ["E10000016", "E06000035"]),
+        ("the shared service in Ipswich and Babergh", ["E07000202", "E07000200"]),
         ("Here is one more example we came across.\n\nKent and Medway share a team.",
          ["E10000016", "E06000035"]),
         ("South Oxfordshire and the Vale share most services.", ["E07000179", "E07000180"]),
@@ -219,6 +222,7 @@ def test_a_list_item_naming_both_parties_adds_no_one() -> None:
     [
         ("Cotswold and Tewkesbury set up a joint committee for waste in 2015.", "operational"),
         ("A joint committee is to be set up next year.", "in_development"),
+        ("Horsham and Crawley run a joint depot; it opened in 2019.", "operational"),
     ],
 )
 def test_set_up_means_running_unless_still_to_come(text: str, status: str) -> None:

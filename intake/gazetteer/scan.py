@@ -83,20 +83,24 @@ class _Scanner:
         ):
             return False
         after = self.tokens[end] if end < len(self.tokens) else None
-        if end == key_end and self._names_a_place(span, before, after):
-            return False
         if after and _blank_between(self.text, span[-1], after):
             return not (after.raw[0].isupper() and after.norm not in LOWER_OK)
         return True
 
-    def _names_a_place(self, span: list[Token], before: Token | None, after: Token | None) -> bool:
+    def names_a_place(self, first: int, key_end: int, end: int) -> bool:
         """A bare name used for the place, not the council: 'a partnership in
         Lincolnshire', 'the Kent districts' (words of the same sentence only)."""
-        index, text = self.index, self.text
+        if end != key_end:
+            return False
+        index, text, tokens = self.index, self.text, self.tokens
+        before = tokens[first - 1] if first else None
+        after = tokens[end] if end < len(tokens) else None
         return bool(
-            (before and before.norm in index.place_before and _blank_between(text, before, span[0]))
-            or (after and after.norm in index.place_after and _blank_between(text, span[-1], after))
-        )
+            (before and before.norm in index.place_before
+             and _blank_between(text, before, tokens[first]))
+            or (after and after.norm in index.place_after
+                and _blank_between(text, tokens[end - 1], after))
+        )  # fmt: skip
 
     def is_common_word(self, first: int, key_end: int, end: int) -> bool:
         key = tuple(self.words[first:key_end])
@@ -149,7 +153,9 @@ def scan(
         start_c, end_c = scanner.tokens[first].start, scanner.tokens[end - 1].end
         found_lookup = scanner.index.lookup(tuple(scanner.words[first:end]), fuzzy=False)
         if found_lookup is not None:
-            common = strict and scanner.is_common_word(first, key_end, end)
+            # A common word or a place counts only in a list beside another council.
+            common = strict and (scanner.is_common_word(first, key_end, end)
+                                 or scanner.names_a_place(first, key_end, end))  # fmt: skip
             for m in gaz.resolve(text[start_c:end_c], found_lookup, context, start_c, end_c):
                 found.append((m, common))
             taken.append((start_c, end_c))
