@@ -171,6 +171,9 @@ def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None)
         ("Here is one more example we came across.\n\nKent and Medway share a team.",
          ["E10000016", "E06000035"]),
         ("South Oxfordshire and the Vale share most services.", ["E07000179", "E07000180"]),
+        ("Babergh and Mid Suffolk's shared legal service", ["E07000200", "E07000203"]),
+        ("Ipswich's legal team serves Babergh", ["E07000202", "E07000200"]),
+        ("King's Lynn and West Norfolk", ["E07000146"]),
     ],
 )  # fmt: skip
 def test_a_bare_name_for_the_place_is_not_its_council(text: str, codes: list[str]) -> None:

@@ -50,6 +50,8 @@ class NameIndex:
             self._add_name(council.short_name, council.code)
         self._add_aliases(self._mapping(data, "aliases"), councils)
         self._add_groups(self._mapping(data, "groups"), councils)
+        written_keys = list(self.keys)
+        self._add_possessives()
         self.trie = TokenTrie()
         for key in (*self.keys, *self.groups):
             self.trie.add(key)
@@ -57,7 +59,9 @@ class NameIndex:
         unknown = [" ".join(w) for w in self.common_words if self.lookup(w, fuzzy=False) is None]
         if unknown:
             raise RulesError(f"{ALIASES_FILE}: common_words names no council: {sorted(unknown)}")
-        self.fuzzy_choices = [" ".join(k) for k in self.keys if len(" ".join(k)) >= FUZZY_MIN_CHARS]
+        self.fuzzy_choices = [
+            " ".join(k) for k in written_keys if len(" ".join(k)) >= FUZZY_MIN_CHARS
+        ]
 
     @staticmethod
     def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -109,6 +113,20 @@ class NameIndex:
             if unknown:
                 raise RulesError(f"{where}: group {name!r} names unknown codes {unknown}")
             self.groups[norm_tokens(name)] = tuple(codes)
+
+    def _add_possessives(self) -> None:
+        """'Babergh and Mid Suffolk's legal team': a name's possessive (folded to 'suffolks')
+        reads as the name, unless that spelling is a name of its own."""
+        for key in list(self.keys):
+            possessive = (*key[:-1], key[-1] + "s")
+            if possessive not in self.keys and possessive not in self.groups:
+                self.keys[possessive] = set(self.keys[key])
+                if key in self.common_words:
+                    self.common_words.add(possessive)
+        for key, codes in list(self.groups.items()):
+            possessive = (*key[:-1], key[-1] + "s")
+            if possessive not in self.keys and possessive not in self.groups:
+                self.groups[possessive] = codes
 
     def lookup(self, tokens: Key, fuzzy: bool = True) -> Lookup | None:
         """Resolve a normalised name: exact, then without status words, then fuzzy."""
