@@ -30,6 +30,7 @@ TODAY = date(2026, 12, 7)
         ("shared a chief executive and management team", "shared_management"),
         ("shared an estates and facilities management team", "shared_service"),
         ("we jointly procure highways maintenance", "joint_procurement"),
+        ("Legal - shared with Babergh since 2012", "shared_service"),
         ("we shared the findings. The service is run by each council", None),
         ("a single planning and building control service", None),
     ],
@@ -108,6 +109,10 @@ def extract(body: str, subject: str = "Shared services", headers: str = "") -> E
          "2019, saving £80k a year.", "submission"),
         ("We share a legal team with Horsham District Council, saving £80k a year.",
          "submission"),
+        ("Thanks. We will get back to you with details of our legal team shared with Horsham "
+         "District Council.", "not_submission"),
+        ("Could you send me the submission form? We'd like to tell you about our joint ICT "
+         "service with Horsham District Council.", "not_submission"),
     ],
 )  # fmt: skip
 def test_a_question_about_taking_part_is_not_a_submission(body: str, kind: str) -> None:
