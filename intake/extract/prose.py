@@ -3,8 +3,10 @@
 Prose is unwrapped first (mail clients break lines at ~76 characters, and a sentence
 must be read whole). Service areas come from the sentences that name a participating
 body when there are such sentences, so an aside ("one-off savings from a single IT
-contract") does not add a service. "We share our legal service with Melton" makes the
-sender's own council a participant; its name in a signature alone does not.
+contract") does not add a service. "We share our legal service with Melton" and
+"a joint unit with Brum and Coventry" make the sender's own council a participant;
+its name in a signature alone does not. Sentences about the writer ("I have been at
+Warwick for years") give services only when no other sentence names a body.
 """
 
 import re
