@@ -46,7 +46,8 @@ BABERGH, MID_SUFFOLK, IPSWICH = "E07000200", "E07000203", "E07000202"
         ("Babergh acts as lead authority for legal services for Mid Suffolk.", BABERGH),
         ("Babergh District Council (lead) and Mid Suffolk share legal services.", BABERGH),
         ("Legal services are shared by Babergh and Mid Suffolk, run by Babergh.", BABERGH),
-        ("Babergh provides legal services on behalf of Mid Suffolk.", None),
+        ("Babergh provides legal services on behalf of Mid Suffolk.", BABERGH),
+        ("Mid Suffolk provides payroll for Babergh District Council.", MID_SUFFOLK),
         ("Babergh and Mid Suffolk share one legal team.", None),
     ],
 )
@@ -156,3 +157,30 @@ def test_list_items(text: str, items: list[str]) -> None:
 )
 def test_unwrap_joins_wrapped_lines_only(text: str, unwrapped: str) -> None:
     assert unwrap(text) == unwrapped
+
+
+@pytest.mark.parametrize(
+    ("sentence", "areas"),
+    [
+        ("Babergh and Mid Suffolk share their legal, HR and finance teams.",
+         ["legal", "hr_payroll", "finance"]),
+        ("Babergh and Mid Suffolk share their legal and ICT services.", ["legal", "ict"]),
+        ("Babergh and Mid Suffolk share a legal adviser.", []),
+        ("Babergh and Mid Suffolk run a community equipment service.", ["adult_social_care"]),
+    ],
+)  # fmt: skip
+def test_words_listed_before_teams_name_services(sentence: str, areas: list[str]) -> None:
+    """GIVEN 'legal, HR and finance teams' WHEN read THEN each listed word is a service."""
+    result = extract(f"Hello,\n\n{sentence} It saves £50,000 a year.\n\nJo\n")
+    assert [e.service_areas for e in result.submissions] == ([areas] if areas else [])
+
+
+def test_the_council_beside_a_trust_is_the_lead_it_is_said_to_be() -> None:
+    """GIVEN one council and an NHS trust WHEN 'the council is the lead commissioner'
+    THEN that council leads."""
+    result = extract(
+        "Hello,\n\nNorfolk and Suffolk NHS Foundation Trust and Babergh District Council run"
+        " a joint housing team. The council is the lead commissioner. It saves £50,000 a"
+        " year.\n\nJo\n"
+    )
+    assert roles(result) == [(None, "partner"), (BABERGH, "lead")]

@@ -28,6 +28,24 @@ _NO_CONTENT_KINDS = ("auto_reply", "bounce", "not_submission")
 Found = list[tuple[SubmissionEntry, dict[str, str], str]]
 
 
+def _facts_held(entry: SubmissionEntry) -> int:
+    """How many of the required facts an entry states."""
+    has_savings = bool(entry.savings or entry.savings_none_reason)
+    held = (len(entry.organisations) >= 2, bool(entry.service_areas), has_savings)
+    return sum(held) + bool(entry.description)
+
+
+def _better_of(body: Found, attached: Found) -> Found:
+    """The body's prose, unless an attached letter or report states more of the required
+    facts: an attachment sent 'for background' does not replace what the body says."""
+    if not attached:
+        return body
+    if not body:
+        return attached
+    best = max(_facts_held(entry) for entry, _f, _s in body)
+    return attached if max(_facts_held(e) for e, _f, _s in attached) > best else body
+
+
 def _blocks(text: str) -> list[list[str]]:
     return [p.splitlines() for p in text.split("\n\n") if p.strip()]
 
@@ -90,9 +108,11 @@ class Extractor:
     ) -> list[SubmissionEntry]:
         found = self._body_fields(parsed.new_text, ctx, follow_up)
         found += self._attachments(parsed, ctx)
+        attached_prose = self._attached_prose(parsed, ctx) if not found else []
         if not found:
             found = [(entry, {}, "body") for entry in self._body_prose(parsed.new_text, ctx,
                                                                        follow_up)]  # fmt: skip
+            found = _better_of(found, attached_prose)
         for entry, fields, source in found:
             contact, contact_source = self._contact(fields, parsed)
             entry.contact = contact
@@ -123,10 +143,18 @@ class Extractor:
             if entries.has_content(attachment.fields):
                 fields = attachment.fields
                 found.append((entries.from_fields(fields, source, ctx), fields, source))
-            elif not attachment.rows and attachment.text:
-                entry = from_prose(attachment.text, source, ctx)
-                if entry is not None:
-                    found.append((entry, {}, source))
+        return found
+
+    def _attached_prose(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> Found:
+        """Entries from attachments that are neither forms nor tables (a letter, a report)."""
+        found: Found = []
+        for attachment in parsed.attachments:
+            if attachment.rows or entries.has_content(attachment.fields) or not attachment.text:
+                continue
+            source = f"attachment:{attachment.filename}"
+            entry = from_prose(attachment.text, source, ctx)
+            if entry is not None:
+                found.append((entry, {}, source))
         return found
 
     def _body_prose(

@@ -9,7 +9,7 @@ from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
 # Words that join names in a list; what is left between matches may be a body we
 # do not know ('Sussex Police', 'Acme Trust'), kept by name.
 _JOINERS = re.compile(r"^(?:[\s,;/&+.()-]|\band\b|\bwith\b|\bthe\b|\bplus\b)*$", re.IGNORECASE)
-_TYPE_REFERENCE = re.compile(r"\bthe (county|city|district|borough) council\b", re.IGNORECASE)
+_TYPE_REFERENCE = re.compile(r"\bthe (?:(county|city|district|borough) )?council\b", re.IGNORECASE)
 _STATUS_WORDS = frozenset(
     [
         "council",
@@ -114,10 +114,13 @@ def _lead_by_type(text: str, orgs: list[Organisation], roles: ArrangementRules) 
                 org.role = "lead"
                 return
     for m in _TYPE_REFERENCE.finditer(text):
-        if not roles.lead_before.search(text[max(0, m.start() - 40) : m.start()]):
+        before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
+        if not (roles.lead_before.search(before) or roles.lead_after.search(after)):
             continue
-        word = m.group(1).lower()
-        fits = [o for o in orgs if word in o.name.lower().split()]
+        # "the council is the lead commissioner" beside a trust: the one council named
+        word = (m.group(1) or "").lower()
+        fits = [o for o in orgs if word in o.name.lower().split()] if word else [
+            o for o in orgs if o.kind == "council"]  # fmt: skip
         if len(fits) == 1:
             fits[0].role = "lead"
             return

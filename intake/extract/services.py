@@ -36,6 +36,11 @@ _NUMBER = rf"(?:\d+|{'|'.join(NUMBER_WORDS)})"
 _N = "\x00"  # stands for the N placeholder inside the trie
 _APOSTROPHES = "'’"
 _SEEN_LIMIT = 20_000
+_HEAD_AFTER_AND = re.compile(
+    r"\band\s+([\w&'’]+(?:\s[\w&'’]+)?)\s+(?:teams|services|functions)\b", re.IGNORECASE
+)
+_CLAUSE_BREAK = re.compile(r"[.;:()\n!?]")
+_MAX_ITEM_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,24 @@ class ServiceTaxonomy:
         self._prose = PhraseMatcher(prose, plurals=True)
         self._values = PhraseMatcher(values, plurals=True)
 
+    def _listed_before_head(self, text: str) -> list[PhraseHit]:
+        """'our legal, HR and finance teams': each item of a list before a plural
+        'teams' or 'services' names a service, as it would in a service-area value."""
+        hits = []
+        for m in _HEAD_AFTER_AND.finditer(text):
+            before = text[max(0, m.start() - 120) : m.start()]
+            before = _CLAUSE_BREAK.split(before)[-1]
+            items = [m.group(1)]
+            for item in reversed(before.split(",")):
+                if not item.strip() or len(item.split()) > _MAX_ITEM_WORDS:
+                    if item.strip():
+                        items.append(" ".join(item.split()[-1:]))
+                    break
+                items.append(item)
+            hits += [PhraseHit(m.start() - len(before), m.end(), h.label)
+                     for item in reversed(items) for h in self._values.finditer(item)]  # fmt: skip
+        return hits
+
     @classmethod
     def load(cls, rules_dir: Path) -> "ServiceTaxonomy":
         path = rules_dir / SERVICES_FILE
@@ -236,7 +259,11 @@ class ServiceTaxonomy:
         known area is ``["other"]``. Otherwise unmatched text gives ``[]``.
         """
         matcher = self._values if fallback_other else self._prose
-        slugs = [s for label in matcher.labels(text) for s in self._slugs_of[label]]
+        hits = list(matcher.finditer(text))
+        if not fallback_other:
+            hits += self._listed_before_head(text)
+        hits.sort(key=lambda hit: hit.start)
+        slugs = [s for hit in hits for s in self._slugs_of[hit.label]]
         found = list(dict.fromkeys(slugs))
         if not found and fallback_other and re.search(r"[^\W\d_]", text):
             return ["other"]
