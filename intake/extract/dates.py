@@ -25,7 +25,8 @@ _YEAR = r"(?<![\d£.,])(19[6-9]\d|20\d\d)(?!\d|,\d)"
 _START_WORDS = (
     r"since|started|starting|start date|began|begun|commenced|established|set up|"
     r"went live|go live|going live|launched|opened|formed|created|introduced|inception|"
-    r"dates from|running from|operating from|in place from|live from"
+    r"dates from|running from|operating from|in place from|live from|merged their|merged our|"
+    r"combined their|combined our"
 )
 _START = re.compile(rf"\b(?:{_START_WORDS})\b[^.;\n£]{{0,90}}?{_YEAR}", re.IGNORECASE)
 _FROM = re.compile(

@@ -64,6 +64,7 @@ def from_fields(fields: dict[str, str], source: str, ctx: EntryContext) -> Submi
     entry.title = value("title") or None
     entry.description = " ".join(value("description").split()) or None
     entry.benefits = " ".join(value("benefits").split()) or None
+    _fill_from_printed_labels(entry, fields, ctx)
     _fill_from_description(entry, ctx)
     record_sources(entry, source)
     return entry
@@ -98,6 +99,23 @@ def _field_savings(entry: SubmissionEntry, savings: str, year_value: str, reason
             entry.savings_none_reason = rest or savings
     if not entry.savings and reason:
         entry.savings_none_reason = reason
+
+
+def _fill_from_printed_labels(
+    entry: SubmissionEntry, fields: dict[str, str], ctx: EntryContext
+) -> None:
+    """A label not on our form that names an arrangement ('Shared service: Building
+    control', 'Joint committee: Waste') gives the type, and its value the service."""
+    rules = ctx.rules
+    for label, text in fields.items():
+        if label in rules.form_fields.fields:
+            continue
+        kind = rules.arrangements.classify_arrangement_type(label)
+        if kind is None:
+            continue
+        entry.arrangement_type = entry.arrangement_type or kind
+        if not entry.service_areas:
+            entry.service_areas = rules.services.classify(text)
 
 
 def _fill_from_description(entry: SubmissionEntry, ctx: EntryContext) -> None:

@@ -191,6 +191,7 @@ class ServicesFile(BaseModel):
     areas: dict[str, list[str]]
     value_only: dict[str, list[str]] = {}
     combined: dict[str, list[str]] = {}
+    reported_by: list[str] = []
 
 
 class ServiceTaxonomy:
@@ -214,8 +215,17 @@ class ServiceTaxonomy:
             for slug in [*data.areas, *data.value_only]
         }
         values.update(combined)
+        verbs = "|".join(r"\s+".join(map(re.escape, v.split())) for v in data.reported_by)
+        self._reported_by = re.compile(
+            rf"^\s+(?:(?:team|colleagues)\s+)?(?:(?:have|has)\s+)?(?:{verbs})\b", re.IGNORECASE
+        ) if verbs else None  # fmt: skip
         self._prose = PhraseMatcher(prose, plurals=True)
         self._values = PhraseMatcher(values, plurals=True)
+
+    def _is_reporter(self, text: str, hit: PhraseHit) -> bool:
+        """'Finance have confirmed ...': the team that reported a fact."""
+        after = text[hit.end : hit.end + 40]
+        return self._reported_by is not None and self._reported_by.match(after) is not None
 
     def _listed_before_head(self, text: str) -> list[PhraseHit]:
         """'our legal, HR and finance teams': each item of a list before a plural
@@ -261,6 +271,7 @@ class ServiceTaxonomy:
         matcher = self._values if fallback_other else self._prose
         hits = list(matcher.finditer(text))
         if not fallback_other:
+            hits = [h for h in hits if not self._is_reporter(text, h)]
             hits += self._listed_before_head(text)
         hits.sort(key=lambda hit: hit.start)
         slugs = [s for hit in hits for s in self._slugs_of[hit.label]]

@@ -183,6 +183,34 @@ def split_label_line(line: str, rules: FormFieldRules) -> tuple[str, str] | None
     return None
 
 
+_RUN_ON_SEPARATOR = re.compile(r"\s+[—–|]\s+")
+
+
+def _run_on_pair(segment: str, rules: FormFieldRules) -> tuple[str, str] | None:
+    """'Partners: A, B' or 'Annual saving £250,000' (a known label, then its value)."""
+    pair = split_label_line(segment, rules)
+    if pair is not None:
+        return pair
+    words = segment.split()
+    for cut in range(min(len(words) - 1, rules.max_label_words), 0, -1):
+        label = " ".join(words[:cut])
+        if canonical_label(label, rules) is not None:
+            return label, " ".join(words[cut:])
+    return None
+
+
+def split_run_on_line(line: str, rules: FormFieldRules) -> list[str]:
+    """'Service: Building Control — Partners: A, B — Annual saving £250,000': several
+    labelled facts on one line, separated by dashes or bars, as one line each."""
+    segments = _RUN_ON_SEPARATOR.split(line.strip())
+    if len(segments) < 2:
+        return [line]
+    pairs = [_run_on_pair(s, rules) for s in segments]
+    if any(p is None for p in pairs):
+        return [line]
+    return [f"{p[0]}: {p[1]}" for p in pairs if p is not None]
+
+
 def fields_from_blocks(
     blocks: list[list[str]], rules: FormFieldRules, joiner: str = "\n"
 ) -> dict[str, str]:
@@ -202,7 +230,7 @@ def fields_from_blocks(
             put_field(fields, field_key(label, rules), joiner.join(value), label)
 
     for block in blocks:
-        for line in block:
+        for line in (part for raw in block for part in split_run_on_line(raw, rules)):
             pair = split_label_line(line, rules)
             bare = line.replace("\t", " ").strip().rstrip(":").strip()
             if pair is not None:
