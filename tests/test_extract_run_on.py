@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from intake.extract.dates import parse_start_year
-from intake.extract.money import parse_savings
+from intake.extract.money import find_no_savings_reason, parse_savings
+from intake.gazetteer import MatchContext
 from intake.readers.labels import fields_from_blocks, split_run_on_line
 from intake.rules import Rules
 
@@ -75,3 +76,46 @@ def test_projects_savings_is_a_forecast(text: str, basis: str) -> None:
 )
 def test_a_team_that_confirmed_a_figure_is_not_the_service(text: str, areas: list[str]) -> None:
     assert RULES.services.classify(text) == areas
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("We have shared a legal team since 2018, saving £200,000.", "annual"),
+        ("Since 2018 the shared legal team has saved £150k.", "cumulative"),
+        ("The team has saved £150k since 2018.", "cumulative"),
+    ],
+)
+def test_since_dates_the_arrangement_unless_a_total_follows(text: str, period: str) -> None:
+    assert [s.period for s in parse_savings(text, ARRANGEMENTS.savings)] == [period]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("There are no cash savings to report.", "There are no cash savings to report"),
+        ("We have no cash savings to report; the aim was resilience.", "the aim was resilience"),
+        ("No cash savings as yet, because the aim was quality.", "the aim was quality"),
+    ],
+)
+def test_no_savings_to_report_is_no_reason(text: str, reason: str) -> None:
+    assert find_no_savings_reason(text, ARRANGEMENTS.savings) == reason
+
+
+SUFFOLK_DISTRICTS = ["E07000200", "E07000244", "E07000202", "E07000203", "E07000245"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("The five Suffolk district councils share a building control team.", SUFFOLK_DISTRICTS),
+        ("Suffolk County Council and the Suffolk district councils share a team.",
+         ["E10000029", *SUFFOLK_DISTRICTS]),
+        ("Adur and Worthing councils share a legal team.", ["E07000223", "E07000229"]),
+        ("The Suffolk councils meet each quarter.", []),
+    ],
+)  # fmt: skip
+def test_a_countys_district_councils_are_its_districts(text: str, codes: list[str]) -> None:
+    context = MatchContext(year=2026)
+    found = RULES.gazetteer.find_in_text(text, context)
+    assert [m.code for m in found] == codes

@@ -44,6 +44,7 @@ class SavingsSection(_Strict):
     bases: dict[Basis, list[str]]
     no_savings: NoSavingsWording
     reason_fillers: list[str]
+    since_totals: list[str] = Field(default_factory=list)
 
 
 class RolesSection(_Strict):
@@ -88,6 +89,9 @@ def _savings_wording(section: SavingsSection) -> SavingsWording:
         bases=PhraseMatcher(section.bases),
         no_savings=PhraseMatcher(section.no_savings.model_dump()),
         reason_fillers=re.compile(pattern, re.IGNORECASE),
+        since_totals=re.compile(rf"\b(?:{_alternatives(section.since_totals)})\b", re.IGNORECASE)
+        if section.since_totals
+        else None,
     )
 
 

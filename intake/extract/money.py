@@ -24,7 +24,7 @@ from typing import cast
 
 from intake.contract import Basis, Period, Saving
 from intake.extract.dates import figure_year_label
-from intake.extract.services import PhraseMatcher
+from intake.extract.services import PhraseHit, PhraseMatcher
 
 _MULTIPLIERS = {
     "thousand": 3, "k": 3, "million": 6, "mil": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
@@ -101,6 +101,9 @@ class SavingsWording:
     bases: PhraseMatcher
     no_savings: PhraseMatcher
     reason_fillers: re.Pattern[str]
+    # "since 2018" before a figure dates the arrangement ("have shared a team since 2018,
+    # saving £200k") unless a saving in the perfect tense follows ("has saved £1m").
+    since_totals: re.Pattern[str] | None = None
 
 
 def _worded_value(m: re.Match[str]) -> Decimal:
@@ -238,13 +241,30 @@ def _nearest(matcher: PhraseMatcher, before: str, after: str) -> str | None:
     return hit.label if hit else None
 
 
+def _period(ctx: _Context, wording: SavingsWording, has_year: bool) -> str:
+    """The period nearest the figure; a year's figure or no word at all is annual."""
+    after = wording.periods.first(ctx.after)
+    if after is not None:
+        return after.label
+    for text in (ctx.before, "" if has_year else ctx.head):
+        hits = [h for h in wording.periods.finditer(text) if not _dates_start(text, h, wording)]
+        if hits:
+            return hits[-1].label
+    return "annual"
+
+
+def _dates_start(text: str, hit: PhraseHit, wording: SavingsWording) -> bool:
+    """'since 2018' ahead of the figure, without 'has saved' after it: when it began."""
+    if text[hit.start : hit.end].lower() != "since" or wording.since_totals is None:
+        return False
+    return wording.since_totals.search(text[hit.end :]) is None
+
+
 def _saving(
     ctx: _Context, figure: Figure, wording: SavingsWording, default_year: str | None
 ) -> Saving:
     year = figure_year_label(ctx.after) or figure_year_label(ctx.before)
-    period = _nearest(wording.periods, ctx.before, ctx.after)
-    if period is None:
-        period = "annual" if year else _nearest(wording.periods, ctx.head, "") or "annual"
+    period = _period(ctx, wording, year is not None)
     basis = _nearest(wording.bases, ctx.before, "") or _nearest(wording.bases, "", ctx.after)
     basis = basis or _nearest(wording.bases, ctx.head, "") or "achieved"
     return Saving(

@@ -195,6 +195,10 @@ class Gazetteer:
         codes = tuple(c.code for c in candidates)
         return [CouncilMatch(text, None, None, current, "council", 0.5, note, start, end, codes)]
 
+    def resolve_council(self, text: str, council: Council, start: int, end: int) -> CouncilMatch:
+        """A match for a council known by other means (a county's districts)."""
+        return self._matched(text, council, 1.0, None, start, end)
+
     def _matched(
         self, text: str, council: Council, score: float, warning: str | None, start: int, end: int
     ) -> CouncilMatch:

@@ -23,6 +23,8 @@ LEADING_OK = frozenset(
      "dear", "both", "also", "partners", "councils", "authorities", "re", "cc", "team"}
 )  # fmt: skip
 LIST_GAP = re.compile(r"^(?:\s|,|;|/|&|\band\b|\bor\b|\bplus\b)*$", re.IGNORECASE)
+_PLURAL_STATUS = frozenset({"councils", "authorities"})
+_TIER_WORDS = frozenset({"district", "borough"})
 COUNCIL_PHRASE = re.compile(
     r"\b((?:[A-Z][\w'’-]+\s+){1,4}?)(?:(?:Metropolitan\s+)?(?:Borough|District|City|County)\s+)?Council\b"
 )
@@ -89,10 +91,11 @@ class _Scanner:
 
     def names_a_place(self, first: int, key_end: int, end: int) -> bool:
         """A bare name used for the place, not the council: 'a partnership in
-        Lincolnshire', 'the Kent districts' (words of the same sentence only)."""
-        if end != key_end:
-            return False
+        Lincolnshire', 'the Kent districts', 'the Suffolk district councils' (words of
+        the same sentence only)."""
         index, text, tokens = self.index, self.text, self.tokens
+        if end != key_end:  # status words after the name: the place when they are plural
+            return tokens[end - 1].norm in index.place_after
         before = tokens[first - 1] if first else None
         after = tokens[end] if end < len(tokens) else None
         return bool(
@@ -102,9 +105,32 @@ class _Scanner:
                 and _blank_between(text, tokens[end - 1], after))
         )  # fmt: skip
 
+    def names_its_districts(self, first: int, key_end: int, end: int) -> bool:
+        """'the Suffolk district councils': a place, then 'district' or 'borough', then a
+        plural status word."""
+        status = self.words[key_end:end]
+        return bool(status) and status[-1] in _PLURAL_STATUS and bool(
+            _TIER_WORDS.intersection(status))  # fmt: skip
+
     def is_common_word(self, first: int, key_end: int, end: int) -> bool:
         key = tuple(self.words[first:key_end])
         return end == key_end and self.index.status.strip(key) in self.index.common_words
+
+
+def _districts_named(
+    gaz: "Gazetteer", matches: list["CouncilMatch"], context: "MatchContext | None"
+) -> list["CouncilMatch"]:
+    """The district councils of the one county matched, as they were in the context's
+    year (today's when no year is known)."""
+    if len(matches) != 1 or matches[0].council is None or matches[0].council.type != "county":
+        return []
+    county, year = matches[0], context.year if context else None
+    return [
+        gaz.resolve_council(county.text, council, county.start, county.end)
+        for council in gaz.councils.values()
+        if council.county == county.code
+        and (council.active_in(year) if year else council.is_current)
+    ]
 
 
 def _in_list(text: str, i: int, found: list[tuple["CouncilMatch", bool]]) -> bool:
@@ -156,8 +182,11 @@ def scan(
             # A common word or a place counts only in a list beside another council.
             common = strict and (scanner.is_common_word(first, key_end, end)
                                  or scanner.names_a_place(first, key_end, end))  # fmt: skip
-            for m in gaz.resolve(text[start_c:end_c], found_lookup, context, start_c, end_c):
-                found.append((m, common))
+            matches = gaz.resolve(text[start_c:end_c], found_lookup, context, start_c, end_c)
+            districts = _districts_named(gaz, matches, context) if (
+                strict and scanner.names_its_districts(first, key_end, end)) else []  # fmt: skip
+            found.extend((m, False) for m in districts)
+            found.extend((m, common) for m in matches if not districts)
             taken.append((start_c, end_c))
         i = end
     found += _typo_phrases(gaz, text, context, taken)
