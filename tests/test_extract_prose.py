@@ -48,6 +48,7 @@ BABERGH, MID_SUFFOLK, IPSWICH = "E07000200", "E07000203", "E07000202"
         ("Legal services are shared by Babergh and Mid Suffolk, run by Babergh.", BABERGH),
         ("Babergh provides legal services on behalf of Mid Suffolk.", BABERGH),
         ("Mid Suffolk provides payroll for Babergh District Council.", MID_SUFFOLK),
+        ("The partnership of Babergh and Mid Suffolk provides legal services.", None),
         ("Babergh and Mid Suffolk share one legal team.", None),
     ],
 )

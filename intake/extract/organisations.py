@@ -1,6 +1,7 @@
 """Organisations: council and other bodies named in a value or a text, as contract models."""
 
 import re
+from collections import Counter
 
 from intake.contract import Organisation, Role
 from intake.extract.arrangement import ArrangementRules
@@ -9,6 +10,7 @@ from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
 # Words that join names in a list; what is left between matches may be a body we
 # do not know ('Sussex Police', 'Acme Trust'), kept by name.
 _JOINERS = re.compile(r"^(?:[\s,;/&+.()-]|\band\b|\bwith\b|\bthe\b|\bplus\b)*$", re.IGNORECASE)
+_LIST_BEFORE = re.compile(r"(?:,|&|\band)\s*(?:the\s+)?$", re.IGNORECASE)
 _TYPE_REFERENCE = re.compile(r"\bthe (?:(county|city|district|borough) )?council\b", re.IGNORECASE)
 _STATUS_WORDS = frozenset(
     [
@@ -88,13 +90,18 @@ def from_text(text: str, gazetteer: Gazetteer, context: MatchContext | None,
     ("hosted by Mid Suffolk", "Tewkesbury acts as lead authority", "led by the county
     council"). Bodies that never take part (the recipient) are left out."""
     orgs: list[Organisation] = []
-    for m in gazetteer.find_in_text(text, context):
+    matches = gazetteer.find_in_text(text, context)
+    spans = Counter((m.start, m.end) for m in matches)
+    for m in matches:
         if m.text.strip().casefold() in roles.not_participants:
             continue
         if m.warning:
             warnings.append(m.warning)
         before, after = text[max(0, m.start - 40) : m.start], text[m.end : m.end + 40]
-        is_lead = bool(roles.lead_before.search(before) or roles.lead_after.search(after))
+        # 'Adur and Worthing provides': no one of a list (or a group name) is the lead
+        in_list = _LIST_BEFORE.search(before) or spans[(m.start, m.end)] > 1
+        said_after = roles.lead_after.search(after) and not in_list
+        is_lead = bool(roles.lead_before.search(before) or said_after)
         orgs.append(to_organisation(m, "lead" if is_lead else "partner"))
     if orgs and not any(o.role == "lead" for o in orgs):
         _lead_by_type(text, orgs, roles)
@@ -110,7 +117,8 @@ def _lead_by_type(text: str, orgs: list[Organisation], roles: ArrangementRules) 
             continue
         for m in re.finditer(rf"\b{re.escape(word)}\b", text):
             before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
-            if roles.lead_before.search(before) or roles.lead_after.search(after):
+            said_after = roles.lead_after.search(after) and not _LIST_BEFORE.search(before)
+            if roles.lead_before.search(before) or said_after:
                 org.role = "lead"
                 return
     for m in _TYPE_REFERENCE.finditer(text):
