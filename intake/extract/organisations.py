@@ -10,7 +10,8 @@ from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
 # Words that join names in a list; what is left between matches may be a body we
 # do not know ('Sussex Police', 'Acme Trust'), kept by name.
 _JOINERS = re.compile(r"^(?:[\s,;/&+.()-]|\band\b|\bwith\b|\bthe\b|\bplus\b)*$", re.IGNORECASE)
-_LIST_BEFORE = re.compile(r"(?:,|&|\band)\s*(?:the\s+)?$", re.IGNORECASE)
+# "Babergh and Mid Suffolk provides": a name right after another name and "and" or a comma
+_LIST_BEFORE = re.compile(r"[A-Z][\w'’-]*\s*(?:,|&|\band)\s*(?:the\s+)?(?:[A-Z][\w'’-]*\s+)?$")
 _TYPE_REFERENCE = re.compile(r"\bthe (?:(county|city|district|borough) )?council\b", re.IGNORECASE)
 _STATUS_WORDS = frozenset(
     [
