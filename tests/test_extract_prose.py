@@ -185,3 +185,19 @@ def test_the_council_beside_a_trust_is_the_lead_it_is_said_to_be() -> None:
         " year.\n\nJo\n"
     )
     assert roles(result) == [(None, "partner"), (BABERGH, "lead")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "areas"),
+    [
+        ("Suffolk Fire and Rescue Service and Babergh District Council share a fleet workshop.",
+         ["highways_transport"]),
+        ("NHS Suffolk and North East Essex Integrated Care Board and Babergh District Council"
+         " run a joint commissioning team.", ["procurement"]),
+    ],
+)  # fmt: skip
+def test_a_partners_name_names_no_service(sentence: str, areas: list[str]) -> None:
+    """GIVEN 'Integrated Care Board' or 'Fire and Rescue' in a partner's name WHEN the
+    services are read THEN the name gives none."""
+    result = extract(f"Hello,\n\n{sentence} It saves £50,000 a year.\n\nJo\n")
+    assert result.submissions[0].service_areas == areas

@@ -77,6 +77,15 @@ def _organisations(body: str, ctx: EntryContext) -> tuple[list[Organisation], st
     return found, naming
 
 
+def _without_body_names(text: str, found: list[Organisation]) -> str:
+    """The text without the names of the non-council bodies taking part: 'Integrated
+    Care Board' or 'Fire and Rescue Service' names who, not the service shared."""
+    for org in found:
+        if org.kind != "council" and org.name:
+            text = text.replace(org.name, " ")
+    return text
+
+
 def _first_named_after_with(body: str, ctx: EntryContext) -> bool:
     """'a joint emergency planning unit with Brum and Coventry': the first body named is
     someone the writer's council works with, so the writer's council takes part too."""
@@ -97,7 +106,9 @@ def from_prose(
         return None
     rules, entry = ctx.rules, SubmissionEntry()
     entry.organisations, naming = _organisations(body, ctx)
-    entry.service_areas = rules.services.classify(naming) or rules.services.classify(body)
+    naming, whole = _without_body_names(naming, entry.organisations), _without_body_names(
+        body, entry.organisations)  # fmt: skip
+    entry.service_areas = rules.services.classify(naming) or rules.services.classify(whole)
     if complete and (not entry.organisations or not entry.service_areas):
         return None
     wording = rules.arrangements.savings
