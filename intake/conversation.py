@@ -27,9 +27,8 @@ from intake.extract.kinds import bounced_message_ids
 from intake.extract.money import find_no_savings_reason, parse_savings
 from intake.gazetteer import MatchContext
 from intake.messages import ParsedMessage
-from intake.records import add_organisations, add_savings, add_service_areas, load_entry
+from intake.records import add_event, add_organisations, add_savings, add_service_areas, load_entry
 from intake.store import (
-    Event,
     MessageRecord,
     Reply,
     Submission,
@@ -255,13 +254,12 @@ def record_bounce(session: Session, parsed: ParsedMessage, message_row_id: int) 
                 sub.flag = reason
                 session.add(sub)
                 flagged.append(reply.submission_id)
-        session.add(
-            Event(
-                actor="pipeline",
-                action="reply_bounced",
-                message_id=message_row_id,
-                submission_id=reply.submission_id,
-                detail={"reason": reason},
-            )
+        add_event(
+            session,
+            actor="pipeline",
+            action="reply_bounced",
+            message_id=message_row_id,
+            submission_id=reply.submission_id,
+            detail={"reason": reason},
         )
     return flagged

@@ -40,7 +40,7 @@ from intake.reply.policy import (
     reply_address,
 )
 from intake.rules import Rules
-from intake.store import Event, MessageRecord, RawBlob, Submission, utcnow
+from intake.store import MessageRecord, RawBlob, Submission, utcnow
 from intake.validate import validate
 
 log = logging.getLogger("intake.pipeline")
@@ -286,13 +286,12 @@ class Pipeline:
             row.attempts += 1
             row.processed_at = utcnow()
             session.add(row)
-            session.add(
-                Event(
-                    actor="pipeline",
-                    action=state,
-                    message_id=row.id,
-                    detail={"reason": reason[:4000]},
-                )
+            add_event(
+                session,
+                actor="pipeline",
+                action=state,
+                message_id=row.id,
+                detail={"reason": reason[:4000]},
             )
             session.commit()
             return Outcome(
@@ -314,6 +313,6 @@ class Pipeline:
                 raise ValueError(f"message {message_row_id} is {row.state}, not failed")
             row.state = "received"
             session.add(row)
-            session.add(Event(actor="operator", action="replay", message_id=row.id))
+            add_event(session, actor="operator", action="replay", message_id=row.id)
             session.commit()
         return self.process(message_row_id)

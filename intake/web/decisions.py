@@ -9,11 +9,11 @@ import html
 from sqlmodel import Session
 
 from intake.app import App
-from intake.records import load_entry
+from intake.records import add_event, load_entry
 from intake.reply import RenderedReply, ReplyContext
 from intake.reply.outbox import Outbox
 from intake.reply.render import ReplyRenderer
-from intake.store import Event, MessageRecord, Submission, utcnow
+from intake.store import MessageRecord, Submission, utcnow
 from intake.web.edits import apply_edit
 from intake.web.queue import OPEN_STATES
 
@@ -46,14 +46,13 @@ def decide(app: App, submission_id: int, decision: str, actor: str, reason: str 
         sub.review_state, sub.updated_at = FINAL_STATES[decision], utcnow()
         session.add(sub)
         detail = {"reason": reason.strip()} if reason.strip() else {}
-        session.add(
-            Event(
-                actor=actor,
-                action=FINAL_STATES[decision],
-                message_id=sub.message_id,
-                submission_id=sub.id,
-                detail=detail,
-            )
+        add_event(
+            session,
+            actor=actor,
+            action=FINAL_STATES[decision],
+            message_id=sub.message_id,
+            submission_id=sub.id,
+            detail=detail,
         )
         session.commit()
         return sub.review_state
@@ -72,14 +71,13 @@ def reopen(app: App, submission_id: int, actor: str) -> str:
             raise DecisionError(f"{sub.reference} is {sub.review_state.replace('_', ' ')}")
         was, sub.review_state, sub.updated_at = sub.review_state, "pending", utcnow()
         session.add(sub)
-        session.add(
-            Event(
-                actor=actor,
-                action="reopened",
-                message_id=sub.message_id,
-                submission_id=sub.id,
-                detail={"was": was},
-            )
+        add_event(
+            session,
+            actor=actor,
+            action="reopened",
+            message_id=sub.message_id,
+            submission_id=sub.id,
+            detail={"was": was},
         )
         session.commit()
         return sub.review_state
@@ -149,14 +147,13 @@ def ask_council(app: App, submission_id: int, subject: str, text: str, actor: st
         sub.review_state, sub.updated_at = "awaiting_council", utcnow()
         session.add(sub)
         session.flush()
-        session.add(
-            Event(
-                actor=actor,
-                action="asked_council",
-                message_id=sub.message_id,
-                submission_id=sub.id,
-                detail={"reply_id": reply_id, "to": to},
-            )
+        add_event(
+            session,
+            actor=actor,
+            action="asked_council",
+            message_id=sub.message_id,
+            submission_id=sub.id,
+            detail={"reply_id": reply_id, "to": to},
         )
         session.commit()
         return reply_id
@@ -177,14 +174,13 @@ def merge(app: App, submission_id: int, actor: str) -> int | None:
         sub.review_state, sub.updated_at = "merged", utcnow()
         session.add(sub)
         detail = {"into": target_id, "into_map": sub.duplicate_of_map}
-        session.add(
-            Event(
-                actor=actor,
-                action="merged",
-                message_id=sub.message_id,
-                submission_id=sub.id,
-                detail=detail,
-            )
+        add_event(
+            session,
+            actor=actor,
+            action="merged",
+            message_id=sub.message_id,
+            submission_id=sub.id,
+            detail=detail,
         )
         session.commit()
         return target_id
@@ -220,7 +216,7 @@ def replay(app: App, message_row_id: int, actor: str) -> str:
     with Session(app.engine) as session:
         if session.get(MessageRecord, message_row_id) is None:
             raise LookupError(f"no message {message_row_id}")
-        session.add(Event(actor=actor, action="replay_requested", message_id=message_row_id))
+        add_event(session, actor=actor, action="replay_requested", message_id=message_row_id)
         session.commit()
     outcome = app.pipeline.replay(message_row_id)
     return outcome.state if outcome else "unchanged"

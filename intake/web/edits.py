@@ -15,9 +15,8 @@ from sqlmodel import Session, col
 from intake.contract import SERVICE_AREAS, Contact, Organisation, Saving, SubmissionEntry
 from intake.dedupe import Fingerprint, index_arrangement
 from intake.gazetteer import Gazetteer
-from intake.records import _add_children, load_entry
+from intake.records import _add_children, add_event, load_entry
 from intake.store import (
-    Event,
     Submission,
     SubmissionHistory,
     SubmissionOrganisation,
@@ -162,14 +161,13 @@ def apply_edit(
     # Staff corrections change what later messages are compared with for duplicates.
     index_arrangement(session, Fingerprint.of(new), reference=sub.reference or "",
                       submission_id=sub.id)  # fmt: skip
-    session.add(
-        Event(
-            actor=actor,
-            action="edited",
-            message_id=sub.message_id,
-            submission_id=sub.id,
-            detail={"fields": changed},
-        )
+    add_event(
+        session,
+        actor=actor,
+        action="edited",
+        message_id=sub.message_id,
+        submission_id=sub.id,
+        detail={"fields": changed},
     )
     return changed
 
