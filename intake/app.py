@@ -17,13 +17,14 @@ from intake.mailbox.base import Mailbox
 from intake.mailbox.factory import make_mailbox
 from intake.messages import ParsedMessage
 from intake.parse.mime import parse_message
-from intake.pipeline import Pipeline, Stages
+from intake.pipeline import Pipeline
 from intake.poller import PollReport, poll_once
 from intake.readers import make_readers
 from intake.reply.outbox import Outbox, SendReport
 from intake.reply.render import ReplyRenderer
 from intake.reply.transport import Transport, open_transport
 from intake.rules import Rules
+from intake.stages import Stages
 
 
 def message_parser(settings: Settings, rules: Rules) -> Callable[[bytes], ParsedMessage]:
@@ -75,7 +76,8 @@ class App:
     @cached_property
     def pipeline(self) -> Pipeline:
         cap = self.settings.outbox.per_sender_daily_cap
-        return Pipeline(self.engine, self.ledger, self.stages, self.outbox, cap)
+        chunk = self.settings.poll.batch_size
+        return Pipeline(self.engine, self.ledger, self.stages, self.outbox, cap, chunk_size=chunk)
 
     def mailbox(self) -> Mailbox:
         return make_mailbox(self.settings)
@@ -84,7 +86,8 @@ class App:
         return open_transport(self.settings.outbox, self.settings.smtp)
 
     def poll(self, mailbox: Mailbox | None = None) -> PollReport:
-        return poll_once(mailbox or self.mailbox(), self.ledger, self.pipeline, self.engine)
+        return poll_once(mailbox or self.mailbox(), self.ledger, self.pipeline, self.engine,
+                         batch_size=self.settings.poll.batch_size)  # fmt: skip
 
     def send(self) -> SendReport:
         with self.transport() as transport:

@@ -50,6 +50,7 @@ class ImapSettings(Section):
 
 class PollSettings(Section):
     interval_seconds: int = Field(60, ge=1)
+    batch_size: int = Field(100, ge=1, le=5000)
 
 
 class DatabaseSettings(Section):

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
-from sqlalchemy import and_, delete, insert, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlmodel import Session
 
 from intake.contract import SubmissionEntry
 from intake.messages import ParsedMessage
@@ -58,21 +58,26 @@ def content_hash(parsed: ParsedMessage, subject_core: Callable[[str], str]) -> s
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def earlier_copy(session: Session, row: MessageRecord) -> MessageRecord | None:
-    """A message already processed with the same Message-ID or the same content hash."""
-    same = []
-    if row.message_id:
-        same.append(col(MessageRecord.message_id) == row.message_id)
-    if row.content_hash:
-        same.append(col(MessageRecord.content_hash) == row.content_hash)
-    if not same:
-        return None
-    return session.exec(
-        select(MessageRecord)
-        .where(or_(*same), MessageRecord.id != row.id, MessageRecord.state == "processed")
-        .order_by(col(MessageRecord.id))
-        .limit(1)
-    ).first()
+def earlier_copy(session: Session, row: MessageRecord) -> int | None:
+    """The ledger id of a message already processed with the same Message-ID or content hash.
+
+    Two lookups, each by its own index, with the state checked here: given ``state`` in
+    one query, SQLite walks the state index instead, through every processed message.
+    Plain SQL on the session's connection, so the session is not flushed for it.
+    """
+    table = table_of(MessageRecord).c
+    found: list[int] = []
+    for column, value in ((table.message_id, row.message_id),
+                          (table.content_hash, row.content_hash)):  # fmt: skip
+        if value:
+            found += [
+                row_id
+                for row_id, state in session.connection().execute(
+                    select(table.id, table.state).where(column == value)
+                )
+                if state == "processed" and row_id != row.id
+            ]
+    return min(found, default=None)
 
 
 @dataclass(frozen=True)
@@ -115,20 +120,23 @@ def find_duplicate(session: Session, entry: SubmissionEntry, rules: DuplicateRul
     new = Fingerprint.of(entry)
     if not new.codes or not new.areas:
         return None
-    key, fp = ArrangementCouncilKey, ArrangementFingerprint
+    key, fp = table_of(ArrangementCouncilKey).c, table_of(ArrangementFingerprint).c
     pairs = [
-        and_(col(key.code) == c, col(key.area) == a)
-        for c in sorted(new.codes)
-        for a in sorted(new.areas)
+        and_(key.code == c, key.area == a) for c in sorted(new.codes) for a in sorted(new.areas)
     ]
     blocked = select(key.fingerprint_id).where(or_(*pairs))
-    columns = (fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text)
-    rows = session.execute(
-        select(*map(col, columns))
-        .where(col(fp.id).in_(blocked))
-        .order_by(col(fp.id).desc())
-        .limit(rules.max_candidates)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text
+            )
+            .where(fp.id.in_(blocked))
+            .order_by(fp.id.desc())
+            .limit(rules.max_candidates)
+        )
+        .all()
+    )
     best: Match | None = None
     for row_id, submission_id, map_entry_id, reference, codes, areas, text in rows:
         held = Fingerprint(frozenset(codes.split()), frozenset(areas.split()), text)
@@ -145,26 +153,26 @@ def index_arrangement(
     """Add or refresh the fingerprint and council keys of one held arrangement."""
     if (submission_id is None) == (map_entry_id is None):
         raise ValueError("index one submission or one map entry")
-    owner = (col(ArrangementFingerprint.submission_id) == submission_id if submission_id is not None
-             else col(ArrangementFingerprint.map_entry_id) == map_entry_id)  # fmt: skip
-    row = session.exec(select(ArrangementFingerprint).where(owner)).first()
-    if row is None:
-        row = ArrangementFingerprint(submission_id=submission_id, map_entry_id=map_entry_id,
-                                     reference=reference, codes="", areas="", text="")  # fmt: skip
-    row.reference = reference
-    row.codes = " ".join(sorted(fingerprint.codes))
-    row.areas = " ".join(sorted(fingerprint.areas))
-    row.text = fingerprint.text
-    session.add(row)
-    session.flush()
-    session.execute(
-        delete(ArrangementCouncilKey).where(col(ArrangementCouncilKey.fingerprint_id) == row.id)
-    )
-    assert row.id is not None
-    keys = [{"code": c, "area": a, "fingerprint_id": row.id}
+    fp, key = table_of(ArrangementFingerprint), table_of(ArrangementCouncilKey)
+    owner = (fp.c.submission_id == submission_id if submission_id is not None
+             else fp.c.map_entry_id == map_entry_id)  # fmt: skip
+    values = {"reference": reference, "codes": " ".join(sorted(fingerprint.codes)),
+              "areas": " ".join(sorted(fingerprint.areas)), "text": fingerprint.text}  # fmt: skip
+    # Plain SQL on the session's connection: this runs for every new arrangement.
+    conn = session.connection()
+    row_id = conn.execute(select(fp.c.id).where(owner)).scalar()
+    if row_id is None:
+        row_id = conn.execute(
+            insert(fp).returning(fp.c.id),
+            [{"submission_id": submission_id, "map_entry_id": map_entry_id, **values}],
+        ).scalar_one()
+    else:
+        conn.execute(update(fp).where(fp.c.id == row_id).values(**values))
+        conn.execute(delete(key).where(key.c.fingerprint_id == row_id))
+    keys = [{"code": c, "area": a, "fingerprint_id": row_id}
             for c in fingerprint.codes for a in fingerprint.areas]  # fmt: skip
-    if keys:  # plain insert: one statement for every key of the arrangement
-        session.execute(insert(table_of(ArrangementCouncilKey)), keys)
+    if keys:
+        conn.execute(insert(key), keys)
 
 
 def what_it_adds(new: SubmissionEntry, held: SubmissionEntry | None) -> list[str]:

@@ -53,63 +53,113 @@ class Ledger:
             return row or MailboxCursor(mailbox=mailbox, folder=folder)
 
     def record(self, raw: RawMessage) -> Recorded:
-        # Plain SQL expressions on one connection: this runs for every message fetched,
-        # and the ORM's unit of work costs ten times more here for nothing.
-        sha = hashlib.sha256(raw.data).hexdigest()
+        return self.record_many([raw])[0]
+
+    def record_many(self, raws: list[RawMessage]) -> list[Recorded]:
+        """Store a fetched batch in one transaction: raw bytes, ledger rows, events, cursor.
+
+        Plain SQL expressions, a few statements for the whole batch: this runs for every
+        message fetched, and a transaction (and the ORM's unit of work) per message costs
+        many times more. One message per transaction would not be safer: the batch is
+        committed before any of it is parsed, and a crash before the commit keeps none of
+        it, cursor included, so the batch is fetched again.
+        """
+        if not raws:
+            return []
+        if len({(raw.mailbox, raw.folder, raw.uidvalidity) for raw in raws}) > 1:
+            return [self.record_many([raw])[0] for raw in raws]  # one folder's cursor each
+        shas = [hashlib.sha256(raw.data).hexdigest() for raw in raws]
+        recorded: list[Recorded] = []
         with self.engine.begin() as conn:
-            existing = self._find(conn, raw, sha)
-            if existing is None:
-                self._insert_blob(conn, sha, raw.data)
-                row_id = conn.execute(
-                    insert(table_of(MessageRecord)).returning(table_of(MessageRecord).c.id),
-                    {"mailbox": raw.mailbox, "folder": raw.folder,
-                     "uidvalidity": raw.uidvalidity, "uid": raw.uid,
-                     "message_id": header_message_id(raw.data), "sha256": sha,
-                     "size": len(raw.data), "state": "received", "attempts": 0,
-                     "received_at": utcnow()},
-                ).scalar_one()  # fmt: skip
-                conn.execute(insert(table_of(Event)), {
-                    "at": utcnow(), "actor": "poller", "action": "received", "message_id": row_id,
-                    "detail": {"uid": raw.uid, "folder": raw.folder}})  # fmt: skip
-            self._advance_cursor(conn, raw)
+            held = self._held(conn, raws, shas)
+            fresh: list[tuple[int, RawMessage, str]] = []  # (position, raw, sha)
+            seen_in_batch: dict[str, int] = {}  # the same bytes twice in one batch
+            for position, (raw, sha) in enumerate(zip(raws, shas, strict=True)):
+                key = held.get(("uid", raw.uid)) if raw.uid is not None else None
+                key = key if key is not None else held.get(("sha", sha))
+                if key is None and sha in seen_in_batch:
+                    key = -1 - seen_in_batch[sha]  # filled in once the first one has its id
+                if key is None:
+                    seen_in_batch[sha] = position
+                    fresh.append((position, raw, sha))
+                recorded.append(Recorded(key if key is not None else 0, key is None))
+            ids = self._insert(conn, fresh)
+            for (position, _, _), row_id in zip(fresh, ids, strict=True):
+                recorded[position] = Recorded(row_id, True)
+            for position, item in enumerate(recorded):
+                if item.id < 0:  # a repeat of a message first seen in this batch
+                    recorded[position] = Recorded(recorded[-1 - item.id].id, False)
+            self._advance_cursor(conn, raws)
         crash_point("ledger.recorded")
-        return Recorded(existing, False) if existing is not None else Recorded(row_id, True)
+        return recorded
 
-    def _find(self, conn: Connection, raw: RawMessage, sha: str) -> int | None:
+    def _held(self, conn: Connection, raws: list[RawMessage],
+              shas: list[str]) -> dict[tuple[str, object], int]:  # fmt: skip
+        """Ledger ids of messages already held, by ("uid", uid) and by ("sha", sha256)."""
         table = table_of(MessageRecord).c
-        if raw.uid is not None:
-            same_uid = conn.execute(
-                select(table.id).where(
-                    table.mailbox == raw.mailbox,
-                    table.folder == raw.folder,
-                    table.uidvalidity == raw.uidvalidity,
-                    table.uid == raw.uid,
+        held: dict[tuple[str, object], int] = {}
+        first = raws[0]
+        uids = [raw.uid for raw in raws if raw.uid is not None]
+        if uids:
+            rows = conn.execute(
+                select(table.uid, table.id).where(
+                    table.mailbox == first.mailbox,
+                    table.folder == first.folder,
+                    table.uidvalidity == first.uidvalidity,
+                    table.uid.in_(uids),
                 )
-            ).scalar()
-            if same_uid is not None:
-                return int(same_uid)
-        same_bytes = conn.execute(select(func.min(table.id)).where(table.sha256 == sha)).scalar()
-        return int(same_bytes) if same_bytes is not None else None
+            )
+            held.update((("uid", uid), int(row_id)) for uid, row_id in rows)
+        rows = conn.execute(
+            select(table.sha256, func.min(table.id))
+            .where(table.sha256.in_(set(shas)))
+            .group_by(table.sha256)
+        )
+        held.update((("sha", sha), int(row_id)) for sha, row_id in rows)
+        return held
 
-    def _insert_blob(self, conn: Connection, sha: str, data: bytes) -> None:
+    def _insert(self, conn: Connection, fresh: list[tuple[int, RawMessage, str]]) -> list[int]:
+        """Insert new blobs, ledger rows and their 'received' events; the new row ids."""
+        if not fresh:
+            return []
+        blobs = {sha: raw.data for _, raw, sha in fresh}
         dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        stmt = dialect_insert(table_of(RawBlob)).values(sha256=sha, size=len(data), data=data)
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
+        conn.execute(
+            dialect_insert(table_of(RawBlob)).on_conflict_do_nothing(index_elements=["sha256"]),
+            [{"sha256": sha, "size": len(data), "data": data} for sha, data in blobs.items()],
+        )
+        now = utcnow()
+        message = table_of(MessageRecord)
+        ids = conn.execute(
+            insert(message).returning(message.c.id, sort_by_parameter_order=True),
+            [{"mailbox": raw.mailbox, "folder": raw.folder, "uidvalidity": raw.uidvalidity,
+              "uid": raw.uid, "message_id": header_message_id(raw.data), "sha256": sha,
+              "size": len(raw.data), "state": "received", "attempts": 0, "received_at": now}
+             for _, raw, sha in fresh],
+        ).scalars().all()  # fmt: skip
+        conn.execute(
+            insert(table_of(Event)),
+            [{"at": now, "actor": "poller", "action": "received", "message_id": row_id,
+              "submission_id": None, "detail": {"uid": raw.uid, "folder": raw.folder}}
+             for (_, raw, _), row_id in zip(fresh, ids, strict=True)],
+        )  # fmt: skip
+        return [int(i) for i in ids]
 
-    def _advance_cursor(self, conn: Connection, raw: RawMessage) -> None:
+    def _advance_cursor(self, conn: Connection, raws: list[RawMessage]) -> None:
+        first = raws[0]
+        uids = [raw.uid for raw in raws if raw.uid is not None]
         table = table_of(MailboxCursor)
-        key = (table.c.mailbox == raw.mailbox) & (table.c.folder == raw.folder)
+        key = (table.c.mailbox == first.mailbox) & (table.c.folder == first.folder)
         row = conn.execute(select(table.c.uidvalidity, table.c.last_uid).where(key)).first()
         if row is None:
-            conn.execute(insert(table), {"mailbox": raw.mailbox, "folder": raw.folder,
-                                         "uidvalidity": raw.uidvalidity,
-                                         "last_uid": raw.uid or 0})  # fmt: skip
+            conn.execute(insert(table), {"mailbox": first.mailbox, "folder": first.folder,
+                                         "uidvalidity": first.uidvalidity,
+                                         "last_uid": max(uids, default=0)})  # fmt: skip
             return
-        last_uid = row.last_uid if row.uidvalidity == raw.uidvalidity else 0
-        if raw.uid is not None and raw.uid > last_uid:
-            last_uid = raw.uid
-        if (row.uidvalidity, row.last_uid) != (raw.uidvalidity, last_uid):
-            conn.execute(update(table).where(key).values(uidvalidity=raw.uidvalidity,
+        last_uid = row.last_uid if row.uidvalidity == first.uidvalidity else 0
+        last_uid = max([last_uid, *uids])
+        if (row.uidvalidity, row.last_uid) != (first.uidvalidity, last_uid):
+            conn.execute(update(table).where(key).values(uidvalidity=first.uidvalidity,
                                                          last_uid=last_uid))  # fmt: skip
 
     def mark_poll(self, mailbox: str, folder: str, *, error: str | None) -> None:

@@ -2,6 +2,8 @@
 
 import logging
 import time
+from collections.abc import Iterator
+from itertools import islice
 
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -10,7 +12,8 @@ from intake.errors import MailboxError
 from intake.ledger import Ledger
 from intake.locks import mailbox_lock
 from intake.mailbox.base import Mailbox
-from intake.pipeline import Pipeline
+from intake.messages import RawMessage
+from intake.pipeline import Outcome, Pipeline
 
 log = logging.getLogger("intake.poller")
 
@@ -26,31 +29,33 @@ class PollReport(BaseModel):
     seconds: float = 0.0
 
 
-def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engine) -> PollReport:
-    """Never raises for a mailbox problem: it is logged, recorded, and the next poll retries."""
+def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engine, *,
+              batch_size: int = 100) -> PollReport:  # fmt: skip
+    """Never raises for a mailbox problem: it is logged, recorded, and the next poll retries.
+
+    Each batch is stored (one transaction) before any of it is parsed, then processed,
+    then marked done in the mailbox.
+    """
     started = time.perf_counter()
     report = PollReport(mailbox=mailbox.name)
     with mailbox_lock(engine, mailbox.name) as held:
         if not held:
             report.skipped = True
             return report
-        for pending in pipeline.process_pending():  # left behind by a crash
-            report.processed += pending.state == "processed"
-            report.failed += pending.state != "processed"
+        _count(report, pipeline.process_pending())  # left behind by a crash
         try:
             mailbox.connect()
             try:
                 cursor = ledger.cursor(mailbox.name, mailbox.folder)
-                for raw in mailbox.fetch_new(cursor.uidvalidity, cursor.last_uid):
-                    report.fetched += 1
-                    recorded = ledger.record(raw)
-                    if recorded.is_new:
-                        report.new += 1
-                        outcome = pipeline.process(recorded.id)
-                        if outcome is not None:
-                            report.processed += outcome.state == "processed"
-                            report.failed += outcome.state != "processed"
-                    mailbox.mark_done(raw)
+                fetched = mailbox.fetch_new(cursor.uidvalidity, cursor.last_uid)
+                for batch in _batches(fetched, batch_size):
+                    report.fetched += len(batch)
+                    recorded = ledger.record_many(batch)
+                    new = [r.id for r in recorded if r.is_new]
+                    report.new += len(new)
+                    _count(report, pipeline.process_many(new))
+                    for raw in batch:
+                        mailbox.mark_done(raw)
             finally:
                 mailbox.close()
         except MailboxError as e:
@@ -60,3 +65,14 @@ def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engi
     report.seconds = round(time.perf_counter() - started, 3)
     log.info("poll done", extra=report.model_dump())
     return report
+
+
+def _count(report: PollReport, outcomes: list[Outcome]) -> None:
+    report.processed += sum(o.state == "processed" for o in outcomes)
+    report.failed += sum(o.state != "processed" for o in outcomes)
+
+
+def _batches(messages: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
+    """Lists of up to ``size`` messages (``fetch_new`` yields what the folder holds now)."""
+    while batch := list(islice(messages, size)):
+        yield batch
