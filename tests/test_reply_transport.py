@@ -1,7 +1,9 @@
 """How a reply leaves: its MIME, SMTP against a real server, and the Maildir outbox."""
 
 import email
+import email.parser
 import email.policy
+import hashlib
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,8 +16,9 @@ import pytest
 from intake.config import OutboxSettings, SmtpSettings
 from intake.errors import DeliveryError, PermanentDeliveryError
 from intake.reply import OutgoingReply
+from intake.reply import transport as transport_module
 from intake.reply.mime import build_mime, new_message_id
-from intake.reply.transport import MaildirTransport, SmtpTransport, open_transport
+from intake.reply.transport import Envelope, MaildirTransport, SmtpTransport, open_transport
 from tests.support.smtp import SMTP_PASSWORD, SmtpTestServer, free_port
 
 SENDER = "sharedservices@local.gov.uk"
@@ -334,3 +337,118 @@ def test_smtp_421_on_a_fresh_connection_is_retried_later(
         assert smtp_server.messages == []
         transport.deliver(build_mime(make_reply()), SENDER, [RECIPIENT])
     assert len(smtp_server.messages) == 1
+
+
+# --- Maildir batches ----------------------------------------------------------
+
+
+def envelopes(count: int) -> list[Envelope]:
+    return [
+        Envelope(
+            build_mime(make_reply(message_id=f"<reply-{n}@local.gov.uk>")), SENDER, [RECIPIENT]
+        )
+        for n in range(count)
+    ]
+
+
+def test_maildir_batch_is_durable_before_it_appears_in_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a batch WHEN written THEN every file's contents are flushed while the files are
+    still in tmp/, and new/ is synced once after they are all moved there."""
+    seen: list[tuple[str, int, int]] = []
+
+    def flushed(folder: Path) -> None:
+        seen.append(("contents", len(list((tmp_path / "tmp").iterdir())),
+                     len(list((tmp_path / "new").iterdir()))))  # fmt: skip
+
+    real_fsync_path = transport_module._fsync_path
+
+    def synced(path: Path) -> None:
+        seen.append((path.name, len(list((tmp_path / "tmp").iterdir())),
+                     len(list((tmp_path / "new").iterdir()))))  # fmt: skip
+        real_fsync_path(path)
+
+    monkeypatch.setattr(transport_module, "sync_filesystem", flushed)
+    monkeypatch.setattr(transport_module, "_fsync_path", synced)
+    with MaildirTransport(tmp_path) as transport:
+        assert transport.deliver_many(envelopes(5)) == [None] * 5
+    assert seen == [("contents", 5, 0), ("new", 0, 5)]
+
+
+def test_maildir_single_delivery_fsyncs_the_file_then_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync_path = transport_module._fsync_path
+
+    def recording(path: Path) -> None:
+        synced.append(path.parent.name + "/" if path.is_file() else path.name)
+        real_fsync_path(path)
+
+    monkeypatch.setattr(transport_module, "_fsync_path", recording)
+    MaildirTransport(tmp_path).deliver(build_mime(make_reply()), SENDER, [RECIPIENT])
+    assert synced == ["tmp/", "new"]
+
+
+def test_maildir_batch_writes_each_message_once(tmp_path: Path) -> None:
+    """GIVEN a batch repeating a message, one already in new/ and one already read (cur/)
+    WHEN delivered THEN only the missing ones are written, and nothing is rewritten."""
+    batch = envelopes(4)
+    transport = MaildirTransport(tmp_path)
+    assert transport.deliver_many(batch[:2]) == [None, None]
+    first, second = (tmp_path / "new" / MaildirTransport.file_name(e.data) for e in batch[:2])
+    first.rename(tmp_path / "cur" / f"{first.name}:2,S")
+    inode = second.stat().st_ino
+    assert transport.deliver_many([*batch, batch[3]]) == [None] * 5
+    assert second.stat().st_ino == inode
+    written = sorted(p.name for p in (tmp_path / "new").iterdir())
+    assert written == sorted(MaildirTransport.file_name(e.data) for e in batch[1:])
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_maildir_batch_that_cannot_be_flushed_is_not_delivered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(folder: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(transport_module, "sync_filesystem", broken)
+    results = MaildirTransport(tmp_path).deliver_many(envelopes(3))
+    assert all(type(e) is DeliveryError and "Input/output error" in str(e) for e in results)
+    assert list((tmp_path / "new").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_maildir_batch_into_an_unwritable_place_fails_each(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    results = MaildirTransport(blocker).deliver_many(envelopes(2))
+    assert len(results) == 2 and all(isinstance(e, DeliveryError) for e in results)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"Message-ID: <a@x>\r\nSubject: s",
+        b"Subject: s\r\nmessage-id:   <a@x>  \r\nX: y",
+        b"Subject: s\r\nMessage-ID: <a@x>\r\nMessage-ID: <b@x>",
+        b"Subject: s\r\n folded\r\nMessage-ID: <a@x>",
+        b"Message-ID:\r\n <a@x>",
+        b"Subject: s",
+        b"From someone\r\nMessage-ID: <a@x>",
+        b"Subject s\r\nMessage-ID: <a@x>",
+        b": x\r\nMessage-ID: <a@x>",
+        b" x\r\nMessage-ID: <a@x>",
+        b"Subject: s\nMessage-ID: <a@x>",
+        b"Subject: caf\xc3\xa9\r\nMessage-ID: <a@x>",
+        b"\r\nMessage-ID: <a@x>",
+    ],
+)
+def test_maildir_name_is_the_parsers_message_id(head: bytes) -> None:
+    """The quick header scan names a file as the e-mail parser would, or leaves it to it."""
+    data = head + b"\r\n\r\nbody\r\nMessage-ID: <body@x>\r\n"
+    parsed = str(email.parser.BytesHeaderParser().parsebytes(data).get("Message-ID", "")).strip()
+    key = parsed.encode() if parsed else data
+    assert MaildirTransport.file_name(data) == hashlib.sha256(key).hexdigest()[:40] + ".eml"
+    quick = transport_module._plain_message_id(data)
+    assert quick is None or quick == parsed

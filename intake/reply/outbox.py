@@ -1,19 +1,29 @@
 """The outbox: replies enqueued with their submission, delivered later, each once.
 
 Enqueue happens inside the pipeline's transaction, so a reply exists exactly
-when its submission does. Delivery claims one row at a time (compare-and-set,
-plus ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so instances never wait on each
-other), hands the stored bytes to the transport, then marks the row sent. A
-crash between the server's acceptance and that mark is the one window SMTP
-leaves open: the claim goes stale and the identical message (same Message-ID)
-is offered again.
+when its submission does. Delivery claims up to ``BATCH_SIZE`` due rows in one
+statement (compare-and-set, plus ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
+instances never wait on each other or share a row), then:
+
+- to an idempotent transport (the Maildir: one file per Message-ID) hands the
+  whole batch over, made durable together, and marks it sent in one transaction;
+  a crash in between writes nothing twice when the claims go stale and the batch
+  is offered again;
+- to SMTP delivers one reply at a time and marks each sent right after the
+  server's acceptance. A crash between the two is the one window SMTP leaves
+  open: the claim goes stale and the identical message (same Message-ID) is
+  offered again. Replies of the batch not yet handed over are released when the
+  run stops early (an error, or claims at risk of going stale).
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from intake.config import OutboxSettings
@@ -22,10 +32,14 @@ from intake.faults import crash_point
 from intake.reply import OutgoingReply, ReplyContext
 from intake.reply.mime import build_mime, new_message_id
 from intake.reply.render import ReplyRenderer
-from intake.reply.transport import Transport
+from intake.reply.transport import Envelope, Transport
 from intake.store import Event, Reply, Submission, table_of, utcnow
 
 log = logging.getLogger("intake.outbox")
+
+# Replies claimed a transaction: enough to spread the claim, the Maildir's sync and the
+# record over many, few enough that one sender never holds much back from another.
+BATCH_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class ClaimedReply:
     header_message_id: str
     raw: bytes
     attempts: int
+    claimed_at: datetime
 
 
 @dataclass
@@ -48,6 +63,10 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
 
 
 class Outbox:
@@ -110,59 +129,117 @@ class Outbox:
     def send_due(self, transport: Transport, instance: str, limit: int | None = None) -> SendReport:
         """Deliver every due reply (or ``limit`` of them); never raises for one reply."""
         report = SendReport()
-        while limit is None or report.sent + report.retrying + report.failed < limit:
-            claimed = self._claim(instance)
-            if claimed is None:
+        while limit is None or report.attempted < limit:
+            size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.attempted)
+            batch = self._claim(instance, size)
+            if not batch:
                 break
-            crash_point("outbox.claimed")
-            try:
-                transport.deliver(claimed.raw, self.settings.from_address, [claimed.to_address])
-            except PermanentDeliveryError as e:
-                self._fail(claimed, str(e))
-                report.failed += 1
-                report.errors.append(str(e))
-            except DeliveryError as e:
-                if claimed.attempts >= self.settings.max_attempts:
-                    self._fail(claimed, f"gave up after {claimed.attempts} attempts: {e}")
-                    report.failed += 1
-                else:
-                    self._retry(claimed, str(e))
-                    report.retrying += 1
-                report.errors.append(str(e))
+            if transport.idempotent:
+                self._send_batch(transport, batch, report)
             else:
-                crash_point("outbox.delivered")
-                self._mark_sent(claimed)
-                report.sent += 1
+                self._send_each(transport, batch, report)
         return report
 
-    def _claim(self, instance: str) -> ClaimedReply | None:
-        # Plain SQL expressions: this runs for every reply, and the ORM costs ten times more.
+    def _send_batch(self, transport: Transport, batch: list[ClaimedReply],
+                    report: SendReport) -> None:  # fmt: skip
+        """The whole batch in one hand-over, then one record of all that were delivered."""
+        for _ in batch:
+            crash_point("outbox.claimed")
+        sender = self.settings.from_address
+        try:
+            errors = transport.deliver_many(
+                [Envelope(c.raw, sender, [c.to_address]) for c in batch]
+            )
+        except BaseException:
+            self._release(batch)  # delivered or not, offering them again writes nothing twice
+            raise
+        delivered = [claimed for claimed, error in zip(batch, errors, strict=True) if not error]
+        for _ in delivered:
+            crash_point("outbox.delivered")
+        self._mark_sent(delivered)
+        report.sent += len(delivered)
+        for claimed, error in zip(batch, errors, strict=True):
+            if error is not None:
+                self._not_delivered(claimed, error, report)
+
+    def _send_each(self, transport: Transport, batch: list[ClaimedReply],
+                   report: SendReport) -> None:  # fmt: skip
+        """One reply at a time, each marked sent as soon as the server took it."""
+        # Stop well before the claims could go stale and be taken by another sender.
+        deadline = time.monotonic() + self.settings.stale_claim_seconds / 2
+        waiting = list(batch)
+        try:
+            while waiting and not (len(waiting) < len(batch) and time.monotonic() > deadline):
+                claimed = waiting.pop(0)  # once handed over, its fate is unknown until recorded
+                crash_point("outbox.claimed")
+                try:
+                    transport.deliver(claimed.raw, self.settings.from_address,
+                                      [claimed.to_address])  # fmt: skip
+                except DeliveryError as e:
+                    self._not_delivered(claimed, e, report)
+                else:
+                    crash_point("outbox.delivered")
+                    self._mark_sent([claimed])
+                    report.sent += 1
+        finally:
+            self._release(waiting)
+
+    def _not_delivered(self, claimed: ClaimedReply, e: DeliveryError, report: SendReport) -> None:
+        if isinstance(e, PermanentDeliveryError):
+            self._fail(claimed, str(e))
+            report.failed += 1
+        elif claimed.attempts >= self.settings.max_attempts:
+            self._fail(claimed, f"gave up after {claimed.attempts} attempts: {e}")
+            report.failed += 1
+        else:
+            self._retry(claimed, str(e))
+            report.retrying += 1
+        report.errors.append(str(e))
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
         reply = table_of(Reply).c
+        stale = now - timedelta(seconds=self.settings.stale_claim_seconds)
+        return or_(
+            and_(reply.state == "pending", reply.next_attempt_at <= now),
+            and_(reply.state == "sending", reply.claimed_at < stale),
+        )
+
+    def _claim(self, instance: str, size: int) -> list[ClaimedReply]:
+        """Claim up to ``size`` due replies, oldest first, in one statement."""
+        # Plain SQL expressions: this runs for every batch, and the ORM costs ten times more.
+        reply = table_of(Reply).c
+        now = utcnow()
+        due = self._due(now)
+        ids = select(reply.id).where(due).order_by(reply.id).limit(size)
         with self.engine.begin() as conn:
-            while True:
-                now = utcnow()
-                stale = now - timedelta(seconds=self.settings.stale_claim_seconds)
-                due = or_(
-                    and_(reply.state == "pending", reply.next_attempt_at <= now),
-                    and_(reply.state == "sending", reply.claimed_at < stale),
-                )
-                query = select(reply.id).where(due).order_by(reply.id).limit(1)
-                if conn.dialect.name == "postgresql":
-                    query = query.with_for_update(skip_locked=True)
-                reply_id = conn.execute(query).scalar()
-                if reply_id is None:
-                    return None
-                claimed = conn.execute(
+            if conn.dialect.name == "postgresql":
+                ids = ids.with_for_update(skip_locked=True)
+            rows = conn.execute(
+                update(table_of(Reply))
+                .where(reply.id.in_(ids.scalar_subquery()), due)  # set only if still due
+                .values(state="sending", claimed_by=instance, claimed_at=now,
+                        attempts=reply.attempts + 1)
+                .returning(reply.id, reply.message_id, reply.submission_id, reply.kind,
+                           reply.to_address, reply.header_message_id, reply.raw,
+                           reply.attempts, reply.claimed_at)
+            ).all()  # fmt: skip
+        return sorted((ClaimedReply(*row) for row in rows), key=lambda c: c.id)
+
+    def _release(self, claimed: list[ClaimedReply]) -> None:
+        """Give back claims never handed to the transport, so they are due again at once."""
+        if not claimed:
+            return
+        reply = table_of(Reply).c
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
                     update(table_of(Reply))
-                    .where(reply.id == reply_id, due)
-                    .values(state="sending", claimed_by=instance, claimed_at=now,
-                            attempts=reply.attempts + 1)
-                    .returning(reply.id, reply.message_id, reply.submission_id, reply.kind,
-                               reply.to_address, reply.header_message_id, reply.raw,
-                               reply.attempts)
-                ).first()  # fmt: skip
-                if claimed is not None:
-                    return ClaimedReply(*claimed)
+                    .where(reply.id.in_([c.id for c in claimed]), reply.state == "sending",
+                           reply.claimed_at == claimed[0].claimed_at)  # still our batch's claim
+                    .values(state="pending", attempts=reply.attempts - 1)
+                )  # fmt: skip
+        except SQLAlchemyError as e:  # then they go stale, and are offered again after that
+            log.warning("claims not released", extra={"replies": len(claimed), "error": str(e)})
 
     def _finish(self, claimed: ClaimedReply, action: str, detail: dict[str, object],
                 **values: object) -> None:  # fmt: skip
@@ -184,19 +261,29 @@ class Outbox:
                     "message_id": claimed.message_id, "submission_id": claimed.submission_id,
                     "detail": detail})  # fmt: skip
 
-    def _mark_sent(self, claimed: ClaimedReply) -> None:
-        self._finish(claimed, "reply_sent",
-                     {"reply": claimed.header_message_id, "to": claimed.to_address},
-                     state="sent", sent_at=utcnow(), last_error=None)  # fmt: skip
-        log.info(
-            "reply sent",
-            extra={
-                "reply_id": claimed.id,
-                "to": claimed.to_address,
-                "kind": claimed.kind,
-                "attempts": claimed.attempts,
-            },
-        )
+    def _mark_sent(self, delivered: list[ClaimedReply]) -> None:
+        """Record delivered replies as sent, with their events, in one transaction."""
+        if not delivered:
+            return
+        reply = table_of(Reply).c
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(table_of(Reply))
+                .where(reply.id.in_([c.id for c in delivered]))
+                .values(state="sent", sent_at=now, last_error=None)
+            )
+            conn.execute(insert(table_of(Event)), [
+                {"at": now, "actor": "outbox", "action": "reply_sent",
+                 "message_id": c.message_id, "submission_id": c.submission_id,
+                 "detail": {"reply": c.header_message_id, "to": c.to_address}}
+                for c in delivered])  # fmt: skip
+        for c in delivered:
+            log.info(
+                "reply sent",
+                extra={"reply_id": c.id, "to": c.to_address, "kind": c.kind,
+                       "attempts": c.attempts},
+            )  # fmt: skip
 
     def _retry(self, claimed: ClaimedReply, error: str) -> None:
         delay = min(
