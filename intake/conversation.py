@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from intake.contract import ExtractResult, Organisation, SubmissionEntry
@@ -34,6 +35,7 @@ from intake.store import (
     Submission,
     SubmissionHistory,
     SuppressedAddress,
+    table_of,
     utcnow,
 )
 from intake.validate import ValidationRules, missing_fields
@@ -69,28 +71,34 @@ def match_submission(
     session: Session, parsed: ParsedMessage, reference: re.Pattern[str]
 ) -> tuple[Submission | None, str]:
     """The submission a follow-up is about, and how it was found ('thread', 'subject', ...)."""
+    # Plain SQL on the session's connection: this runs for every submission and follow-up.
+    conn = session.connection()
     ids = list(dict.fromkeys(filter(None, [parsed.in_reply_to, *reversed(parsed.references)])))
     if ids:
-        ours = session.exec(
-            select(Reply.submission_id).where(
-                col(Reply.header_message_id).in_(ids), col(Reply.submission_id).is_not(None)
-            )
-        ).first()
-        theirs = session.exec(
-            select(Submission.id)
-            .join(MessageRecord, col(MessageRecord.id) == col(Submission.message_id))
-            .where(col(MessageRecord.message_id).in_(ids))
-            .order_by(col(Submission.id))
-        ).first()
+        reply, message, sub = table_of(Reply).c, table_of(MessageRecord).c, table_of(Submission).c
+        ours = conn.execute(
+            sa_select(reply.submission_id)
+            .where(reply.header_message_id.in_(ids), reply.submission_id.is_not(None))
+            .limit(1)
+        ).scalar()
+        theirs = conn.execute(
+            sa_select(sub.id)
+            .join_from(table_of(Submission), table_of(MessageRecord), message.id == sub.message_id)
+            .where(message.message_id.in_(ids))
+            .order_by(sub.id)
+            .limit(1)
+        ).scalar()
         found = ours or theirs
         if found is not None:
             return session.get(Submission, found), "thread"
     for where, text in (("subject", parsed.subject), ("new text", parsed.new_text),
                         ("quoted text", parsed.quoted_text)):  # fmt: skip
         for ref in dict.fromkeys(r.upper() for r in reference.findall(text)):
-            sub = session.exec(select(Submission).where(Submission.reference == ref)).first()
-            if sub is not None:
-                return sub, where
+            sub_id = conn.execute(
+                sa_select(table_of(Submission).c.id).where(table_of(Submission).c.reference == ref)
+            ).scalar()
+            if sub_id is not None:
+                return session.get(Submission, sub_id), where
     return None, "no match"
 
 
@@ -219,21 +227,25 @@ def revalidate(session: Session, sub: Submission, rules: ValidationRules) -> Sub
 
 
 def is_suppressed(session: Session, address: str) -> bool:
-    return session.get(SuppressedAddress, address.lower()) is not None
+    table = table_of(SuppressedAddress).c
+    query = sa_select(table.address).where(table.address == address.lower())
+    return session.connection().execute(query).first() is not None
 
 
 def suppress(session: Session, address: str, reason: str, message_row_id: int | None) -> None:
     if not is_suppressed(session, address):
         session.add(SuppressedAddress(address=address.lower(), reason=reason,
                                       message_id=message_row_id))  # fmt: skip
+        session.flush()  # seen by the next lookup, which reads the database
 
 
 def is_our_own(session: Session, parsed: ParsedMessage) -> bool:
     """A copy of one of our own replies (a Bcc, a forwarding loop)."""
     if not parsed.message_id:
         return False
-    query = select(Reply.id).where(Reply.header_message_id == parsed.message_id)
-    return session.exec(query).first() is not None
+    table = table_of(Reply).c
+    query = sa_select(table.id).where(table.header_message_id == parsed.message_id)
+    return session.connection().execute(query).first() is not None
 
 
 def record_bounce(session: Session, parsed: ParsedMessage, message_row_id: int) -> list[int]:

@@ -15,10 +15,11 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import CompoundSelect, Select, bindparam, delete, insert, select, union_all, update
 from sqlmodel import Session
 
 from intake.contract import SubmissionEntry
@@ -58,26 +59,31 @@ def content_hash(parsed: ParsedMessage, subject_core: Callable[[str], str]) -> s
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def earlier_copy(session: Session, row: MessageRecord) -> int | None:
+def earlier_copy(session: Session, message_row_id: int, message_id: str | None,
+                 content_hash: str | None) -> int | None:  # fmt: skip
     """The ledger id of a message already processed with the same Message-ID or content hash.
 
-    Two lookups, each by its own index, with the state checked here: given ``state`` in
-    one query, SQLite walks the state index instead, through every processed message.
-    Plain SQL on the session's connection, so the session is not flushed for it.
+    Each lookup by its own index, with the state checked here: given ``state`` in the
+    query, SQLite walks the state index instead, through every processed message.
     """
+    if not message_id and not content_hash:
+        return None
+    found = session.connection().execute(
+        _SAME_MESSAGE, {"message_id": message_id or "", "content_hash": content_hash or ""}
+    )
+    return min((i for i, state in found if state == "processed" and i != message_row_id),
+               default=None)  # fmt: skip
+
+
+def _same_message() -> CompoundSelect[Any]:
     table = table_of(MessageRecord).c
-    found: list[int] = []
-    for column, value in ((table.message_id, row.message_id),
-                          (table.content_hash, row.content_hash)):  # fmt: skip
-        if value:
-            found += [
-                row_id
-                for row_id, state in session.connection().execute(
-                    select(table.id, table.state).where(column == value)
-                )
-                if state == "processed" and row_id != row.id
-            ]
-    return min(found, default=None)
+    return union_all(
+        select(table.id, table.state).where(table.message_id == bindparam("message_id")),
+        select(table.id, table.state).where(table.content_hash == bindparam("content_hash")),
+    )
+
+
+_SAME_MESSAGE = _same_message()
 
 
 @dataclass(frozen=True)
@@ -115,28 +121,35 @@ def same_arrangement(new: Fingerprint, held: Fingerprint, rules: DuplicateRules)
     return similarity if similarity >= needed else None
 
 
+def _candidates() -> Select[Any]:
+    """Held fingerprints sharing a council *and* a service area with the new entry (every
+    code with every area is the same as the pairs of council keys). Built once: this runs
+    for every new arrangement, and building a statement costs more than running it."""
+    key, fp = table_of(ArrangementCouncilKey).c, table_of(ArrangementFingerprint).c
+    blocked = select(key.fingerprint_id).where(
+        key.code.in_(bindparam("codes", expanding=True)),
+        key.area.in_(bindparam("areas", expanding=True)),
+    )
+    return (
+        select(fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text)
+        .where(fp.id.in_(blocked))
+        .order_by(fp.id.desc())
+        .limit(bindparam("most"))
+    )
+
+
+_CANDIDATES = _candidates()
+
+
 def find_duplicate(session: Session, entry: SubmissionEntry, rules: DuplicateRules) -> Match | None:
     """The held arrangement ``entry`` repeats (the most similar), or None."""
     new = Fingerprint.of(entry)
     if not new.codes or not new.areas:
         return None
-    key, fp = table_of(ArrangementCouncilKey).c, table_of(ArrangementFingerprint).c
-    pairs = [
-        and_(key.code == c, key.area == a) for c in sorted(new.codes) for a in sorted(new.areas)
-    ]
-    blocked = select(key.fingerprint_id).where(or_(*pairs))
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                fp.id, fp.submission_id, fp.map_entry_id, fp.reference, fp.codes, fp.areas, fp.text
-            )
-            .where(fp.id.in_(blocked))
-            .order_by(fp.id.desc())
-            .limit(rules.max_candidates)
-        )
-        .all()
-    )
+    rows = session.connection().execute(
+        _CANDIDATES, {"codes": sorted(new.codes), "areas": sorted(new.areas),
+                      "most": rules.max_candidates}
+    ).all()  # fmt: skip
     best: Match | None = None
     for row_id, submission_id, map_entry_id, reference, codes, areas, text in rows:
         held = Fingerprint(frozenset(codes.split()), frozenset(areas.split()), text)
@@ -148,9 +161,10 @@ def find_duplicate(session: Session, entry: SubmissionEntry, rules: DuplicateRul
 
 def index_arrangement(
     session: Session, fingerprint: Fingerprint, *, reference: str,
-    submission_id: int | None = None, map_entry_id: int | None = None,
+    submission_id: int | None = None, map_entry_id: int | None = None, new: bool = False,
 ) -> None:  # fmt: skip
-    """Add or refresh the fingerprint and council keys of one held arrangement."""
+    """Add or refresh the fingerprint and council keys of one held arrangement (``new``:
+    one just stored, so there is nothing to refresh)."""
     if (submission_id is None) == (map_entry_id is None):
         raise ValueError("index one submission or one map entry")
     fp, key = table_of(ArrangementFingerprint), table_of(ArrangementCouncilKey)
@@ -160,7 +174,7 @@ def index_arrangement(
               "areas": " ".join(sorted(fingerprint.areas)), "text": fingerprint.text}  # fmt: skip
     # Plain SQL on the session's connection: this runs for every new arrangement.
     conn = session.connection()
-    row_id = conn.execute(select(fp.c.id).where(owner)).scalar()
+    row_id = None if new else conn.execute(select(fp.c.id).where(owner)).scalar()
     if row_id is None:
         row_id = conn.execute(
             insert(fp).returning(fp.c.id),

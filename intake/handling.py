@@ -14,7 +14,7 @@ from intake import conversation as conv
 from intake.contract import ExtractResult, SubmissionEntry
 from intake.dedupe import Fingerprint, earlier_copy, find_duplicate, index_arrangement, what_it_adds
 from intake.messages import ParsedMessage
-from intake.records import add_event, load_entry, save_entries
+from intake.records import Decided, Held, add_event, load_entry, save_entries
 from intake.reply import ReplyContext
 from intake.reply.outbox import Outbox
 from intake.reply.policy import (
@@ -34,7 +34,7 @@ class Handled:
     """What became of one message: see ``Situation.outcome`` for the outcomes."""
 
     outcome: str = "none"
-    submissions: list[Submission] = field(default_factory=list)  # the reply is about these
+    submissions: list[Held] = field(default_factory=list)  # the reply is about these
     entries: list[SubmissionEntry] = field(default_factory=list)  # ... as they now stand
     reply_reference: str | None = None  # the reference the reply shows, when not the first's
     copy_of: int | None = None
@@ -59,9 +59,10 @@ class Handler:
         )  # fmt: skip
 
     def handle(self, session: Session, row: MessageRecord, parsed: ParsedMessage,
-                result: ExtractResult, sender: SenderCheck) -> Handled:  # fmt: skip
+               result: ExtractResult, sender: SenderCheck,
+               content_hash: str | None) -> Handled:  # fmt: skip
         assert row.id is not None
-        copy = earlier_copy(session, row)
+        copy = earlier_copy(session, row.id, row.message_id, content_hash)
         if copy is not None:
             return Handled(copy_of=copy, detail={"copy_of": copy})
         if conv.is_our_own(session, parsed):
@@ -97,41 +98,49 @@ class Handler:
                           detail={"matched_by": how, "changed": [c[0] for c in merge.changes],
                                   "missing": list(sub.missing)})  # fmt: skip
         outcome = "merged" if merge.changes else "unchanged"
-        return Handled(outcome=outcome, submissions=[sub], entries=[entry],
+        return Handled(outcome=outcome, submissions=[Held(sub.id, sub.reference or "")],
+                       entries=[entry],
                        detail={"matched_by": how})  # fmt: skip
 
     def _new_submissions(self, session: Session, row: MessageRecord, result: ExtractResult,
                          sender: SenderCheck) -> Handled:  # fmt: skip
-        saved = save_entries(session, row, result)
-        handled = Handled(outcome="created")
-        duplicates: list[str] = []
-        for sub, entry in zip(saved, result.submissions, strict=True):
-            sub.unverified = sender.unverified
-            if sender.unverified:
-                sub.flag = f"unverified sender: {'; '.join(sender.reasons)}"
-            match = find_duplicate(session, entry, self.conversation.duplicates)
-            if match is not None and match.submission_id in {s.id for s in saved}:
-                match = None  # two arrangements of one message are never each other's copy
+        # Every entry is checked before any is indexed: two arrangements of one message
+        # are never each other's copy.
+        unverified = (
+            f"unverified sender: {'; '.join(sender.reasons)}" if sender.unverified else None
+        )
+        decided: list[Decided] = []
+        matches = [find_duplicate(session, entry, self.conversation.duplicates)
+                   for entry in result.submissions]  # fmt: skip
+        events: list[dict[str, object]] = []
+        for entry, match in zip(result.submissions, matches, strict=True):
             if match is None:
-                self._index(session, sub, entry)
-                handled.submissions.append(sub)
-                handled.entries.append(entry)
+                decided.append(Decided(flag=unverified, unverified=sender.unverified))
                 continue
             held = None
             if match.submission_id is not None:
                 held_row = session.get(Submission, match.submission_id)
                 held = load_entry(session, held_row) if held_row is not None else None
-            sub.review_state = "duplicate_candidate"
-            sub.duplicate_of, sub.duplicate_of_map = match.submission_id, match.map_entry_id
             adds = what_it_adds(entry, held)
-            sub.flag = (
-                f"possible duplicate of {match.reference}; adds: {', '.join(adds) or 'nothing'}"
-            )
-            detail = {"of": match.reference, "score": match.score, "adds": adds}
-            add_event(session, actor="pipeline", action="duplicate_candidate",
-                      message_id=row.id, submission_id=sub.id, detail=detail)  # fmt: skip
+            flag = f"possible duplicate of {match.reference}; adds: {', '.join(adds) or 'nothing'}"
+            decided.append(Decided(review_state="duplicate_candidate", flag=flag,
+                                   unverified=sender.unverified,
+                                   duplicate_of=match.submission_id,
+                                   duplicate_of_map=match.map_entry_id))  # fmt: skip
+            events.append({"of": match.reference, "score": match.score, "adds": adds})
+        saved = save_entries(session, row, result, decided)
+        handled = Handled(outcome="created")
+        duplicates: list[str] = []
+        for held_sub, entry, match in zip(saved, result.submissions, matches, strict=True):
+            if match is None:
+                index_arrangement(session, Fingerprint.of(entry), reference=held_sub.reference,
+                                  submission_id=held_sub.id, new=True)  # fmt: skip
+                handled.submissions.append(held_sub)
+                handled.entries.append(entry)
+                continue
+            add_event(session, actor="pipeline", action="duplicate_candidate", message_id=row.id,
+                      submission_id=held_sub.id, detail=events.pop(0))  # fmt: skip
             duplicates.append(match.reference)
-            session.add(sub)
         if not handled.submissions:
             handled = Handled(outcome="duplicate", submissions=saved[:1],
                               reply_reference=duplicates[0])  # fmt: skip

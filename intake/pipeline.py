@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, update
 from sqlmodel import Session, col, select
 
 from intake.errors import ParseError
@@ -25,9 +25,12 @@ from intake.ledger import Ledger
 from intake.records import add_event
 from intake.reply.outbox import Outbox
 from intake.stages import Prepared, Stages, prepare
-from intake.store import MessageRecord, RawBlob, utcnow
+from intake.store import MessageRecord, RawBlob, table_of, utcnow
 
 log = logging.getLogger("intake.pipeline")
+
+_MESSAGE = table_of(MessageRecord)
+_FINISH = update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id"))
 
 # Prepares a chunk's raw messages, in order: in this process, or spread over workers.
 PrepareMany = Callable[[Sequence[bytes]], list[Prepared]]
@@ -117,15 +120,15 @@ class Pipeline:
             self._mark_failed(session, row, state, reason)
             return self._outcome(row, started, state=state, reason=reason)
         parsed, result = prepared.parsed, prepared.result
-        row.content_hash = prepared.content_hash
         sender = self.handler.sender_check(parsed, result)
-        handled = self.handler.handle(session, row, parsed, result, sender)
+        handled = self.handler.handle(session, row, parsed, result, sender, prepared.content_hash)
         decision = self.handler.reply(session, row, parsed, result, sender, handled)
-        row.state, row.kind, row.reason = "processed", result.kind, None
-        row.from_email, row.subject = parsed.from_email, parsed.subject[:2000]
-        row.processed_at, row.attempts = utcnow(), row.attempts + 1
-        row.extract = result.model_dump(mode="json")
-        session.add(row)
+        self._finish(session, row, {
+            "state": "processed", "kind": result.kind, "reason": None,
+            "from_email": parsed.from_email, "subject": parsed.subject[:2000],
+            "content_hash": prepared.content_hash, "processed_at": utcnow(),
+            "attempts": row.attempts + 1, "extract": result.model_dump(mode="json"),
+        })  # fmt: skip
         add_event(session, actor="pipeline", action="processed", message_id=row.id,
                   detail={"kind": result.kind, "outcome": handled.outcome,
                           "reply": decision.reason, **handled.detail})  # fmt: skip
@@ -135,6 +138,12 @@ class Pipeline:
             references=[s.reference for s in handled.submissions if s.reference],
             reply=decision.kind, reason=decision.reason,
         )  # fmt: skip
+
+    @staticmethod
+    def _finish(session: Session, row: MessageRecord, values: dict[str, object]) -> None:
+        """The message's new state, as plain SQL: the session's copy of the row is not used
+        again (nor flushed over it)."""
+        session.connection().execute(_FINISH, [{"row_id": row.id, **values}])
 
     @staticmethod
     def _outcome(row: MessageRecord, started: float, **values: object) -> Outcome:

@@ -1,8 +1,9 @@
 """Store stage: write extracted entries as submission rows, and read them back."""
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from intake.contract import Contact, ExtractResult, Organisation, Saving, SubmissionEntry
@@ -27,34 +28,70 @@ def make_reference(year: int, submission_id: int) -> str:
     return f"SS-{year}-{submission_id:05d}"
 
 
-def save_entries(
-    session: Session, message: MessageRecord, result: ExtractResult
-) -> list[Submission]:
-    """Add one submission per entry (with organisations, areas, savings); flushes for ids."""
+@dataclass(frozen=True)
+class Held:
+    """A stored submission, as the reply and the log name it."""
+
+    id: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    """How one new entry is to be held, decided before it is written."""
+
+    review_state: str | None = None  # None: 'pending', or 'awaiting_council' if facts lack
+    flag: str | None = None
+    unverified: bool = False
+    duplicate_of: int | None = None
+    duplicate_of_map: int | None = None
+
+
+def save_entries(session: Session, message: MessageRecord, result: ExtractResult,
+                 decided: list[Decided] | None = None) -> list[Held]:  # fmt: skip
+    """Add one submission per entry (with organisations, areas, savings) and its event.
+
+    Plain SQL on the session's connection, a few statements for all the entries: this runs
+    for every new submission, and the ORM's unit of work costs several times more.
+    """
     assert message.id is not None
-    saved: list[Submission] = []
-    for position, entry in enumerate(result.submissions):
+    entries = result.submissions
+    decided = decided or [Decided() for _ in entries]
+    table = table_of(Submission)
+    now = utcnow()
+    rows = []
+    for position, (entry, how) in enumerate(zip(entries, decided, strict=True)):
         contact = entry.contact or Contact()
-        row = Submission(
-            message_id=message.id, position=position, title=entry.title,
-            arrangement_type=entry.arrangement_type, status=entry.status,
-            start_year=entry.start_year, savings_none_reason=entry.savings_none_reason,
-            description=entry.description, benefits=entry.benefits,
-            contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
-            sender_email=result.sender.email, missing=list(entry.missing),
-            sources=dict(entry.sources), warnings=list(result.warnings),
-            review_state="pending" if not entry.missing else "awaiting_council",
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        row.reference = make_reference(message.received_at.year, row.id)
-        _add_children(session, row.id, entry)
-        add_event(session, actor="pipeline", action="submission_created",
-                  message_id=message.id, submission_id=row.id,
-                  detail={"reference": row.reference, "missing": list(entry.missing)})  # fmt: skip
-        saved.append(row)
-    return saved
+        state = how.review_state or ("awaiting_council" if entry.missing else "pending")
+        rows.append({
+            "message_id": message.id, "position": position, "reference": None,
+            **{name: getattr(entry, name) for name in _ENTRY_COLUMNS},
+            "contact_name": contact.name, "contact_email": contact.email,
+            "contact_phone": contact.phone, "sender_email": result.sender.email,
+            "missing": list(entry.missing), "sources": dict(entry.sources),
+            "warnings": list(result.warnings), "review_state": state, "flag": how.flag,
+            "unverified": how.unverified, "duplicate_of": how.duplicate_of,
+            "duplicate_of_map": how.duplicate_of_map, "created_at": now, "updated_at": now,
+        })  # fmt: skip
+    if not rows:
+        return []
+    conn = session.connection()
+    ids = conn.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    ).scalars().all()  # fmt: skip
+    held = [Held(int(i), make_reference(message.received_at.year, int(i))) for i in ids]
+    conn.execute(
+        update(table).where(table.c.id == bindparam("row_id")).values(reference=bindparam("ref")),
+        [{"row_id": h.id, "ref": h.reference} for h in held],
+    )
+    for h, entry in zip(held, entries, strict=True):
+        _add_children(session, h.id, entry)
+    add_events(session, [
+        {"actor": "pipeline", "action": "submission_created", "message_id": message.id,
+         "submission_id": h.id, "detail": {"reference": h.reference, "missing": list(e.missing)}}
+        for h, e in zip(held, entries, strict=True)
+    ])  # fmt: skip
+    return held
 
 
 def _add_children(session: Session, submission_id: int, entry: SubmissionEntry) -> None:
@@ -70,7 +107,16 @@ def _add_children(session: Session, submission_id: int, entry: SubmissionEntry) 
 
 def add_event(session: Session, **values: Any) -> None:
     """One event log row (actor, action, message_id, submission_id, detail)."""
-    session.execute(insert(table_of(Event)), [{"at": utcnow(), "detail": {}, **values}])
+    add_events(session, [values])
+
+
+def add_events(session: Session, events: list[dict[str, Any]]) -> None:
+    """Event log rows, in order, in one statement."""
+    if events:
+        now = utcnow()
+        rows = [{"at": now, "message_id": None, "submission_id": None, "detail": {}, **event}
+                for event in events]  # fmt: skip
+        session.connection().execute(insert(table_of(Event)), rows)
 
 
 def add_organisations(session: Session, submission_id: int, orgs: list[Organisation],
@@ -78,19 +124,19 @@ def add_organisations(session: Session, submission_id: int, orgs: list[Organisat
     rows = [{"submission_id": submission_id, "position": position, **org.model_dump()}
             for position, org in enumerate(orgs, first_position)]  # fmt: skip
     if rows:
-        session.execute(insert(table_of(SubmissionOrganisation)), rows)
+        session.connection().execute(insert(table_of(SubmissionOrganisation)), rows)
 
 
 def add_service_areas(session: Session, submission_id: int, slugs: list[str]) -> None:
     rows = [{"submission_id": submission_id, "slug": slug} for slug in dict.fromkeys(slugs)]
     if rows:
-        session.execute(insert(table_of(SubmissionServiceArea)), rows)
+        session.connection().execute(insert(table_of(SubmissionServiceArea)), rows)
 
 
 def add_savings(session: Session, submission_id: int, savings: list[Saving]) -> None:
     rows = [{"submission_id": submission_id, **saving.model_dump()} for saving in savings]
     if rows:
-        session.execute(insert(table_of(SubmissionSaving)), rows)
+        session.connection().execute(insert(table_of(SubmissionSaving)), rows)
 
 
 def load_entry(session: Session, submission: Submission) -> SubmissionEntry:

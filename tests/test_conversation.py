@@ -59,7 +59,8 @@ def submission(session: Session, entry: SubmissionEntry, rules: Rules) -> Submis
     """A stored submission (validated) and one query we sent about it."""
     entry.missing = conv.missing_fields(entry, rules.validation)
     result = ExtractResult(kind="submission", submissions=[entry])
-    sub = save_entries(session, message(session), result)[0]
+    sub = session.get(Submission, save_entries(session, message(session), result)[0].id)
+    assert sub is not None
     session.add(Reply(message_id=sub.message_id, submission_id=sub.id, kind="query",
                       to_address="jo@adur-worthing.gov.uk", subject="Re: x",
                       header_message_id=OUR_REPLY, raw=b"x"))  # fmt: skip
