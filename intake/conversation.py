@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -227,9 +228,8 @@ def revalidate(session: Session, sub: Submission, rules: ValidationRules) -> Sub
 
 
 def is_suppressed(session: Session, address: str) -> bool:
-    table = table_of(SuppressedAddress).c
-    query = sa_select(table.address).where(table.address == address.lower())
-    return session.connection().execute(query).first() is not None
+    found = session.connection().execute(_SUPPRESSED, {"address": address.lower()})
+    return found.first() is not None
 
 
 def suppress(session: Session, address: str, reason: str, message_row_id: int | None) -> None:
@@ -243,9 +243,17 @@ def is_our_own(session: Session, parsed: ParsedMessage) -> bool:
     """A copy of one of our own replies (a Bcc, a forwarding loop)."""
     if not parsed.message_id:
         return False
-    table = table_of(Reply).c
-    query = sa_select(table.id).where(table.header_message_id == parsed.message_id)
-    return session.connection().execute(query).first() is not None
+    found = session.connection().execute(_OUR_REPLY, {"header": parsed.message_id})
+    return found.first() is not None
+
+
+# Built once: these run for every message, and building a statement costs more than running it.
+_SUPPRESSED = sa_select(table_of(SuppressedAddress).c.address).where(
+    table_of(SuppressedAddress).c.address == bindparam("address")
+)
+_OUR_REPLY = sa_select(table_of(Reply).c.id).where(
+    table_of(Reply).c.header_message_id == bindparam("header")
+)
 
 
 def record_bounce(session: Session, parsed: ParsedMessage, message_row_id: int) -> list[int]:

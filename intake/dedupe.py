@@ -172,21 +172,24 @@ def index_arrangement(
              else fp.c.map_entry_id == map_entry_id)  # fmt: skip
     values = {"reference": reference, "codes": " ".join(sorted(fingerprint.codes)),
               "areas": " ".join(sorted(fingerprint.areas)), "text": fingerprint.text}  # fmt: skip
-    # Plain SQL on the session's connection: this runs for every new arrangement.
     conn = session.connection()
     row_id = None if new else conn.execute(select(fp.c.id).where(owner)).scalar()
     if row_id is None:
-        row_id = conn.execute(
-            insert(fp).returning(fp.c.id),
-            [{"submission_id": submission_id, "map_entry_id": map_entry_id, **values}],
-        ).scalar_one()
+        row = {"submission_id": submission_id, "map_entry_id": map_entry_id, **values}
+        row_id = conn.execute(_INSERT_FINGERPRINT, [row]).scalar_one()
     else:
         conn.execute(update(fp).where(fp.c.id == row_id).values(**values))
         conn.execute(delete(key).where(key.c.fingerprint_id == row_id))
     keys = [{"code": c, "area": a, "fingerprint_id": row_id}
             for c in fingerprint.codes for a in fingerprint.areas]  # fmt: skip
     if keys:
-        conn.execute(insert(key), keys)
+        conn.execute(_INSERT_KEYS, keys)
+
+
+_INSERT_FINGERPRINT = insert(table_of(ArrangementFingerprint)).returning(
+    table_of(ArrangementFingerprint).c.id
+)
+_INSERT_KEYS = insert(table_of(ArrangementCouncilKey))
 
 
 def what_it_adds(new: SubmissionEntry, held: SubmissionEntry | None) -> list[str]:

@@ -23,6 +23,21 @@ _ENTRY_COLUMNS = {"title", "arrangement_type", "status", "start_year", "savings_
                   "description", "benefits"}  # fmt: skip
 
 
+# Built once: these run for every new submission, and building a statement costs more than
+# running it.
+_SUBMISSION = table_of(Submission)
+_INSERT_SUBMISSIONS = insert(_SUBMISSION).returning(_SUBMISSION.c.id, sort_by_parameter_order=True)
+_SET_REFERENCE = (
+    update(_SUBMISSION)
+    .where(_SUBMISSION.c.id == bindparam("row_id"))
+    .values(reference=bindparam("ref"))
+)
+_INSERT = {
+    model: insert(table_of(model))
+    for model in (Event, SubmissionOrganisation, SubmissionServiceArea, SubmissionSaving)
+}
+
+
 def make_reference(year: int, submission_id: int) -> str:
     """``SS-2026-00042``: the year of receipt and the row's own number, so it is unique."""
     return f"SS-{year}-{submission_id:05d}"
@@ -57,7 +72,6 @@ def save_entries(session: Session, message: MessageRecord, result: ExtractResult
     assert message.id is not None
     entries = result.submissions
     decided = decided or [Decided() for _ in entries]
-    table = table_of(Submission)
     now = utcnow()
     rows = []
     for position, (entry, how) in enumerate(zip(entries, decided, strict=True)):
@@ -76,14 +90,9 @@ def save_entries(session: Session, message: MessageRecord, result: ExtractResult
     if not rows:
         return []
     conn = session.connection()
-    ids = conn.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()  # fmt: skip
+    ids = conn.execute(_INSERT_SUBMISSIONS, rows).scalars().all()
     held = [Held(int(i), make_reference(message.received_at.year, int(i))) for i in ids]
-    conn.execute(
-        update(table).where(table.c.id == bindparam("row_id")).values(reference=bindparam("ref")),
-        [{"row_id": h.id, "ref": h.reference} for h in held],
-    )
+    conn.execute(_SET_REFERENCE, [{"row_id": h.id, "ref": h.reference} for h in held])
     for h, entry in zip(held, entries, strict=True):
         _add_children(session, h.id, entry)
     add_events(session, [
@@ -116,7 +125,7 @@ def add_events(session: Session, events: list[dict[str, Any]]) -> None:
         now = utcnow()
         rows = [{"at": now, "message_id": None, "submission_id": None, "detail": {}, **event}
                 for event in events]  # fmt: skip
-        session.connection().execute(insert(table_of(Event)), rows)
+        session.connection().execute(_INSERT[Event], rows)
 
 
 def add_organisations(session: Session, submission_id: int, orgs: list[Organisation],
@@ -124,19 +133,19 @@ def add_organisations(session: Session, submission_id: int, orgs: list[Organisat
     rows = [{"submission_id": submission_id, "position": position, **org.model_dump()}
             for position, org in enumerate(orgs, first_position)]  # fmt: skip
     if rows:
-        session.connection().execute(insert(table_of(SubmissionOrganisation)), rows)
+        session.connection().execute(_INSERT[SubmissionOrganisation], rows)
 
 
 def add_service_areas(session: Session, submission_id: int, slugs: list[str]) -> None:
     rows = [{"submission_id": submission_id, "slug": slug} for slug in dict.fromkeys(slugs)]
     if rows:
-        session.connection().execute(insert(table_of(SubmissionServiceArea)), rows)
+        session.connection().execute(_INSERT[SubmissionServiceArea], rows)
 
 
 def add_savings(session: Session, submission_id: int, savings: list[Saving]) -> None:
     rows = [{"submission_id": submission_id, **saving.model_dump()} for saving in savings]
     if rows:
-        session.connection().execute(insert(table_of(SubmissionSaving)), rows)
+        session.connection().execute(_INSERT[SubmissionSaving], rows)
 
 
 def load_entry(session: Session, submission: Submission) -> SubmissionEntry:
