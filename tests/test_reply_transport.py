@@ -4,12 +4,14 @@ import email
 import email.parser
 import email.policy
 import hashlib
+import io
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -364,8 +366,8 @@ def test_maildir_batch_is_durable_before_it_appears_in_new(
 
     real_fsync_path = transport_module._fsync_path
 
-    def synced(path: Path) -> None:
-        seen.append((path.name, len(list((tmp_path / "tmp").iterdir())),
+    def synced(path: str | Path) -> None:
+        seen.append((Path(path).name, len(list((tmp_path / "tmp").iterdir())),
                      len(list((tmp_path / "new").iterdir()))))  # fmt: skip
         real_fsync_path(path)
 
@@ -382,7 +384,8 @@ def test_maildir_single_delivery_fsyncs_the_file_then_new(
     synced: list[str] = []
     real_fsync_path = transport_module._fsync_path
 
-    def recording(path: Path) -> None:
+    def recording(path: str | Path) -> None:
+        path = Path(path)
         synced.append(path.parent.name + "/" if path.is_file() else path.name)
         real_fsync_path(path)
 
@@ -404,6 +407,33 @@ def test_maildir_batch_writes_each_message_once(tmp_path: Path) -> None:
     assert second.stat().st_ino == inode
     written = sorted(p.name for p in (tmp_path / "new").iterdir())
     assert written == sorted(MaildirTransport.file_name(e.data) for e in batch[1:])
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_maildir_message_that_cannot_be_written_alone_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a disk that fills up on the 2nd file WHEN writing a batch THEN that message
+    alone fails, and its part-written file is neither moved to new/ nor left in tmp/."""
+    opened: list[str] = []
+
+    class Full(io.FileIO):
+        def write(self, data: object) -> int:
+            super().write(b"partial")
+            raise OSError(28, "No space left on device")
+
+    def flaky_open(path: str, mode: str = "r") -> IO[bytes]:
+        opened.append(path)
+        return Full(path, mode) if len(opened) == 2 else open(path, mode)
+
+    monkeypatch.setattr(transport_module, "open", flaky_open, raising=False)
+    batch = envelopes(3)
+    results = MaildirTransport(tmp_path).deliver_many(batch)
+    assert [type(e) for e in results] == [type(None), DeliveryError, type(None)]
+    assert "No space left" in str(results[1])
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted(
+        MaildirTransport.file_name(batch[n].data) for n in (0, 2)
+    )
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
@@ -442,6 +472,9 @@ def test_maildir_batch_into_an_unwritable_place_fails_each(tmp_path: Path) -> No
         b"Subject: s\nMessage-ID: <a@x>",
         b"Subject: caf\xc3\xa9\r\nMessage-ID: <a@x>",
         b"\r\nMessage-ID: <a@x>",
+        b"X-Message-ID: <b@x>\r\nMessage-IDs: c\r\nMessage-ID: <a@x>",
+        b"Message-ID: <a@x>\r\n\tmore",
+        b"Subject: a\rb\r\nMessage-ID: <a@x>",
     ],
 )
 def test_maildir_name_is_the_parsers_message_id(head: bytes) -> None:

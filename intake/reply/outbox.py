@@ -5,10 +5,10 @@ when its submission does. Delivery claims up to ``BATCH_SIZE`` due rows in one
 statement (compare-and-set, plus ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
 instances never wait on each other or share a row), then:
 
-- to an idempotent transport (the Maildir: one file per Message-ID) hands the
-  whole batch over, made durable together, and marks it sent in one transaction;
-  a crash in between writes nothing twice when the claims go stale and the batch
-  is offered again;
+- to an idempotent transport (the Maildir: one file per Message-ID, never
+  written twice) hands the whole batch over, made durable together, and marks it
+  sent in one transaction. After a crash in between, the claims go stale and the
+  batch is offered again: files already there are left alone and recorded sent;
 - to SMTP delivers one reply at a time and marks each sent right after the
   server's acceptance. A crash between the two is the one window SMTP leaves
   open: the claim goes stale and the identical message (same Message-ID) is
@@ -153,7 +153,7 @@ class Outbox:
         except BaseException:
             self._release(batch)  # delivered or not, offering them again writes nothing twice
             raise
-        delivered = [claimed for claimed, error in zip(batch, errors, strict=True) if not error]
+        delivered = [c for c, error in zip(batch, errors, strict=True) if error is None]
         for _ in delivered:
             crash_point("outbox.delivered")
         self._mark_sent(delivered)

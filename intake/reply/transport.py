@@ -278,29 +278,31 @@ class MaildirTransport(_Bracketed):
             name = self.file_name(message.data)
             if name not in read:
                 wanted.setdefault(name, []).append(n)
-        staged: dict[str, Path] = {}
+        # Plain strings, not Paths, from here: this runs for every message.
+        new, tmp = str(self.path / "new"), str(self.path / "tmp")
+        suffix = f".{os.getpid()}.{os.urandom(4).hex()}"  # names are distinct within a batch
+        staged: dict[str, str] = {}
         for name, positions in wanted.items():
+            path = f"{tmp}/{name}{suffix}"
             try:
-                if not (self.path / "new" / name).exists():
-                    staged[name] = self._write_tmp(name, messages[positions[0]].data)
+                if not os.path.exists(f"{new}/{name}"):
+                    with open(path, "xb") as f:
+                        f.write(messages[positions[0]].data.replace(b"\r\n", b"\n"))  # local ends
+                    staged[name] = path
             except OSError as e:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)  # a part-written file is never moved to new/
                 for n in positions:
                     results[n] = self._error(e)
         try:
-            self._publish(staged)
+            self._publish(staged, new)
         except OSError as e:
             for name in staged:
                 for n in wanted[name]:
                     results[n] = self._error(e)
         return results
 
-    def _write_tmp(self, name: str, data: bytes) -> Path:
-        tmp = self.path / "tmp" / f"{name}.{os.getpid()}.{os.urandom(4).hex()}"
-        with tmp.open("wb") as f:
-            f.write(data.replace(b"\r\n", b"\n"))  # Maildir files use local line ends
-        return tmp
-
-    def _publish(self, staged: dict[str, Path]) -> None:
+    def _publish(self, staged: dict[str, str], new: str) -> None:
         """Durable contents first, then the renames, then the renames made durable."""
         if not staged:
             return
@@ -310,12 +312,12 @@ class MaildirTransport(_Bracketed):
             else:
                 sync_filesystem(self.path / "tmp")  # one flush instead of one fsync a file
             for name, tmp in staged.items():
-                os.replace(tmp, self.path / "new" / name)
-            _fsync_path(self.path / "new")
+                os.replace(tmp, f"{new}/{name}")
+            _fsync_path(new)
         except BaseException:
             for tmp in staged.values():
                 with contextlib.suppress(OSError):
-                    tmp.unlink(missing_ok=True)  # those already renamed are gone from tmp/
+                    os.unlink(tmp)  # those already renamed are gone from tmp/
             raise
 
     def _names_in_cur(self) -> set[str]:
@@ -339,32 +341,26 @@ class MaildirTransport(_Bracketed):
         return hashlib.sha256(key).hexdigest()[:40] + ".eml"
 
 
-_FIELD = re.compile(rb"[!-9;-~]+:")  # a header field's name and colon, as the parser sees them
+# A header as the e-mail parser reads it: lines of "Name: value" or continuations, CRLF.
+_PLAIN_HEAD = re.compile(rb"(?:[!-9;-~]+:|[ \t])[^\r\n]*(?:\r\n(?:[!-9;-~]+:|[ \t])[^\r\n]*)*")
+_MESSAGE_ID = re.compile(rb"(?:^|\r\n)message-id:([^\r\n]*)(\r\n[ \t])?", re.IGNORECASE)
 
 
 def _plain_message_id(data: bytes) -> str | None:
     """The Message-ID of a plain header (ASCII, CRLF, well-formed lines, an unfolded
     Message-ID), "" if it has none; ``None`` for anything else, left to the parser.
-    Ten times faster than the parser, and the same answer wherever it gives one."""
+    Much faster than the parser, and the same answer wherever it gives one."""
     end = data.find(b"\r\n\r\n")
     head = data[:end]
-    if end < 0 or not head.isascii() or head.count(b"\n") != head.count(b"\r"):
+    if end < 0 or not head.isascii() or _PLAIN_HEAD.fullmatch(head) is None:
         return None
-    lines = head.split(b"\r\n")
-    if any(b"\r" in line or b"\n" in line for line in lines):
-        return None
-    found: int | None = None
-    for n, line in enumerate(lines):
-        field = _FIELD.match(line)
-        if field is not None:
-            if found is None and field.group().lower() == b"message-id:":
-                found = n
-        elif line[:1] not in (b" ", b"\t") or found == n - 1:
-            return None  # not a header line, or a folded Message-ID
-    return "" if found is None else lines[found].partition(b":")[2].strip().decode("ascii")
+    found = _MESSAGE_ID.search(head)
+    if found is None:
+        return ""
+    return None if found.group(2) else found.group(1).strip().decode("ascii")
 
 
-def _fsync_path(path: Path) -> None:
+def _fsync_path(path: str | Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -372,19 +368,16 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _find_syncfs() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    syncfs: Callable[[int], int] | None = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
-    return syncfs
-
-
-_SYNCFS = _find_syncfs()
+# syncfs(2) flushes one filesystem; Python has no binding for it, so it comes from libc.
+_SYNCFS: Callable[[int], int] | None = (
+    getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None) if sys.platform == "linux" else None
+)
 
 
 def sync_filesystem(folder: Path) -> None:
-    """Flush everything written to the filesystem holding ``folder`` (Linux ``syncfs``;
-    elsewhere ``sync``, which flushes every filesystem)."""
+    """Flush everything written to the filesystem holding ``folder``: one wait for a whole
+    batch of files instead of one ``fsync`` each (``sync`` of every filesystem where
+    ``syncfs`` is missing)."""
     if _SYNCFS is None:
         os.sync()
         return
