@@ -25,6 +25,7 @@ from intake.reply.render import ReplyRenderer
 from intake.reply.transport import Transport, open_transport
 from intake.rules import Rules
 from intake.stages import Stages
+from intake.workers import PreparePool
 
 
 def message_parser(settings: Settings, rules: Rules) -> Callable[[bytes], ParsedMessage]:
@@ -76,8 +77,9 @@ class App:
     @cached_property
     def pipeline(self) -> Pipeline:
         cap = self.settings.outbox.per_sender_daily_cap
-        chunk = self.settings.poll.batch_size
-        return Pipeline(self.engine, self.ledger, self.stages, self.outbox, cap, chunk_size=chunk)
+        chunk, pool = self.settings.poll.batch_size, PreparePool(self.settings, self.stages)
+        return Pipeline(self.engine, self.ledger, self.stages, self.outbox, cap, chunk_size=chunk,
+                        pool=pool)  # fmt: skip
 
     def mailbox(self) -> Mailbox:
         return make_mailbox(self.settings)

@@ -51,6 +51,8 @@ class ImapSettings(Section):
 class PollSettings(Section):
     interval_seconds: int = Field(60, ge=1)
     batch_size: int = Field(100, ge=1, le=5000)
+    workers: int = Field(1, ge=0, le=64)
+    workers_from: int = Field(50, ge=1)
 
 
 class DatabaseSettings(Section):

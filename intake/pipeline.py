@@ -13,7 +13,8 @@ message is marked failed, with its reason.
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, bindparam, update
@@ -26,14 +27,12 @@ from intake.records import add_event
 from intake.reply.outbox import Outbox
 from intake.stages import Prepared, Stages, prepare
 from intake.store import MessageRecord, RawBlob, table_of, utcnow
+from intake.workers import Pending, PreparePool
 
 log = logging.getLogger("intake.pipeline")
 
 _MESSAGE = table_of(MessageRecord)
 _FINISH = update(_MESSAGE).where(_MESSAGE.c.id == bindparam("row_id"))
-
-# Prepares a chunk's raw messages, in order: in this process, or spread over workers.
-PrepareMany = Callable[[Sequence[bytes]], list[Prepared]]
 
 
 class Outcome(BaseModel):
@@ -48,16 +47,25 @@ class Outcome(BaseModel):
     seconds: float
 
 
+@dataclass(frozen=True)
+class Started:
+    """Messages whose stages that need no database are under way (see ``Pipeline.start``)."""
+
+    ids: list[int]
+    prepared: Pending  # for the ids with their bytes at hand, in their order
+    order: list[int]
+
+
 class Pipeline:
     def __init__(self, engine: Engine, ledger: Ledger, stages: Stages, outbox: Outbox,
                  daily_cap: int, *, chunk_size: int = 100,
-                 prepare_many: PrepareMany | None = None) -> None:  # fmt: skip
+                 pool: PreparePool | None = None) -> None:  # fmt: skip
         self.engine = engine
         self.ledger = ledger
         self.stages = stages
         self.handler = Handler(stages, outbox, daily_cap)
         self.chunk_size = chunk_size
-        self.prepare_many = prepare_many or (lambda raws: [prepare(stages, r) for r in raws])
+        self.pool = pool
 
     def process_pending(self) -> list[Outcome]:
         return self.process_many(self.ledger.pending_ids())
@@ -69,37 +77,60 @@ class Pipeline:
 
     def process_many(self, message_row_ids: Sequence[int]) -> list[Outcome]:
         """Process ``received`` messages, chunk by chunk; those another instance has are left."""
+        return self.finish(self.start(message_row_ids))
+
+    def start(
+        self, message_row_ids: Sequence[int], raws: dict[int, bytes] | None = None
+    ) -> Started:
+        """Begin parse and extract for these messages (in workers, when there are any), so
+        that this process can store the previous batch meanwhile. ``raws``: their bytes, when
+        at hand; the others are read when their chunk is stored."""
+        raws = raws or {}
+        order = [i for i in message_row_ids if i in raws]
+        if self.pool is not None:
+            pending = self.pool.submit([raws[i] for i in order])
+        else:
+            pending = _in_this_process(self.stages, [raws[i] for i in order])
+        return Started(list(message_row_ids), pending, order)
+
+    def finish(self, started: Started) -> list[Outcome]:
+        """Store the started messages, chunk by chunk."""
+        prepared = dict(zip(started.order, started.prepared(), strict=True))
         outcomes: list[Outcome] = []
-        for start in range(0, len(message_row_ids), self.chunk_size):
-            outcomes += self._run(list(message_row_ids[start : start + self.chunk_size]))
+        for i in range(0, len(started.ids), self.chunk_size):
+            outcomes += self._run(started.ids[i : i + self.chunk_size], prepared)
         for outcome in outcomes:
             log.info("message %s", outcome.state, extra=outcome.model_dump())
         return outcomes
 
-    def _run(self, ids: list[int]) -> list[Outcome]:
+    def _run(self, ids: list[int], prepared: dict[int, Prepared]) -> list[Outcome]:
         started = time.perf_counter()
         try:
-            return self._process_chunk(ids)
+            return self._process_chunk(ids, prepared)
         except Exception as e:  # one message never stops the batch
             if len(ids) > 1:
-                return [outcome for one in ids for outcome in self._run([one])]
+                return [outcome for one in ids for outcome in self._run([one], prepared)]
             state = "quarantined" if isinstance(e, ParseError) else "failed"
             if state == "failed":
                 log.exception("message failed", extra={"ledger_id": ids[0]})
             failed = self._set_failed(ids[0], state, _reason(e), started)
             return [failed] if failed is not None else []
 
-    def _process_chunk(self, ids: list[int]) -> list[Outcome]:
+    def _process_chunk(self, ids: list[int], prepared: dict[int, Prepared]) -> list[Outcome]:
         with Session(self.engine) as session:
             rows = self._claim(session, ids)
             if not rows:
                 return []
-            shas = {row.sha256 for row in rows}
-            query = select(col(RawBlob.sha256), col(RawBlob.data))
-            blobs = {sha: data for sha, data in session.execute(
-                query.where(col(RawBlob.sha256).in_(shas)))}  # fmt: skip
-            prepared = self.prepare_many([bytes(blobs[row.sha256]) for row in rows])
-            outcomes = [self._store(session, row, p) for row, p in zip(rows, prepared, strict=True)]
+            missing = {row.sha256 for row in rows if row.id not in prepared}
+            if missing:
+                query = select(col(RawBlob.sha256), col(RawBlob.data))
+                blobs = {sha: bytes(data) for sha, data in session.execute(
+                    query.where(col(RawBlob.sha256).in_(missing)))}  # fmt: skip
+                for row in rows:
+                    if row.id not in prepared:
+                        assert row.id is not None
+                        prepared[row.id] = prepare(self.stages, blobs[row.sha256])
+            outcomes = [self._store(session, row, prepared[row.id]) for row in rows if row.id]
             session.commit()
             return outcomes
 
@@ -184,6 +215,10 @@ class Pipeline:
             add_event(session, actor="operator", action="replay", message_id=row.id)
             session.commit()
         return self.process(message_row_id)
+
+
+def _in_this_process(stages: Stages, raws: list[bytes]) -> Pending:
+    return lambda: [prepare(stages, data) for data in raws]
 
 
 def _reason(e: Exception) -> str:

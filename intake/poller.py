@@ -13,7 +13,7 @@ from intake.ledger import Ledger
 from intake.locks import mailbox_lock
 from intake.mailbox.base import Mailbox
 from intake.messages import RawMessage
-from intake.pipeline import Outcome, Pipeline
+from intake.pipeline import Outcome, Pipeline, Started
 
 log = logging.getLogger("intake.poller")
 
@@ -34,7 +34,7 @@ def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engi
     """Never raises for a mailbox problem: it is logged, recorded, and the next poll retries.
 
     Each batch is stored (one transaction) before any of it is parsed, then processed,
-    then marked done in the mailbox.
+    then marked done in the mailbox; a batch is parsed while the one before it is stored.
     """
     started = time.perf_counter()
     report = PollReport(mailbox=mailbox.name)
@@ -46,16 +46,7 @@ def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engi
         try:
             mailbox.connect()
             try:
-                cursor = ledger.cursor(mailbox.name, mailbox.folder)
-                fetched = mailbox.fetch_new(cursor.uidvalidity, cursor.last_uid)
-                for batch in _batches(fetched, batch_size):
-                    report.fetched += len(batch)
-                    recorded = ledger.record_many(batch)
-                    new = [r.id for r in recorded if r.is_new]
-                    report.new += len(new)
-                    _count(report, pipeline.process_many(new))
-                    for raw in batch:
-                        mailbox.mark_done(raw)
+                _fetch_and_process(report, mailbox, ledger, pipeline, batch_size)
             finally:
                 mailbox.close()
         except MailboxError as e:
@@ -65,6 +56,33 @@ def poll_once(mailbox: Mailbox, ledger: Ledger, pipeline: Pipeline, engine: Engi
     report.seconds = round(time.perf_counter() - started, 3)
     log.info("poll done", extra=report.model_dump())
     return report
+
+
+def _fetch_and_process(report: PollReport, mailbox: Mailbox, ledger: Ledger,
+                       pipeline: Pipeline, batch_size: int) -> None:  # fmt: skip
+    cursor = ledger.cursor(mailbox.name, mailbox.folder)
+    fetched = mailbox.fetch_new(cursor.uidvalidity, cursor.last_uid)
+    previous: tuple[Started, list[RawMessage]] | None = None
+    try:
+        for batch in _batches(fetched, batch_size):
+            report.fetched += len(batch)
+            recorded = ledger.record_many(batch)
+            new = {r.id: raw.data for r, raw in zip(recorded, batch, strict=True) if r.is_new}
+            report.new += len(new)
+            parsing = pipeline.start(list(new), new)  # parse this batch ...
+            if previous is not None:  # ... while the one before is stored
+                _finish(report, mailbox, pipeline, *previous)
+            previous = (parsing, batch)
+    finally:
+        if previous is not None:
+            _finish(report, mailbox, pipeline, *previous)
+
+
+def _finish(report: PollReport, mailbox: Mailbox, pipeline: Pipeline, started: Started,
+            batch: list[RawMessage]) -> None:  # fmt: skip
+    _count(report, pipeline.finish(started))
+    for raw in batch:
+        mailbox.mark_done(raw)
 
 
 def _count(report: PollReport, outcomes: list[Outcome]) -> None:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.app import App
 from intake.config import load_settings
-from intake.db import make_engine
+from intake.db import make_engine, upgrade
 from intake.handling import Handler
 from intake.messages import RawMessage
 from intake.rules import Rules
@@ -111,3 +111,32 @@ def test_a_copy_in_the_same_chunk_is_seen_as_a_copy(
     drop(app, [original, resent, submission_email(2, seed=6)])
     assert app.poll().processed == 3
     assert count(app, Submission) == 2 and count(app, Reply) == 2
+
+
+def test_workers_parse_what_this_process_would(tmp_path: Path, rules: Rules) -> None:
+    """GIVEN the same mail polled with parse/extract workers and without WHEN compared THEN
+    the same messages, submissions and replies (and the workers really ran)."""
+    stored = {}
+    mail = [submission_email(i, seed=7, complete=i % 3 != 0) for i in range(10)]
+    for workers in (0, 1):
+        root = tmp_path / f"w{workers}"
+        url = f"sqlite:///{root}/intake.db"
+        upgrade(url)
+        poll = {"interval_seconds": 30, "batch_size": 4, "workers": workers, "workers_from": 2}
+        config = write_config(root, db_url=url, poll=poll)
+        app = App(settings=load_settings(config, {}), engine=make_engine(url), rules=rules)
+        drop(app, mail)
+        pool = app.pipeline.pool
+        assert pool is not None
+        try:
+            assert app.poll().processed == 10
+            assert (pool._pool is not None) == (workers == 1)
+        finally:
+            pool.close()
+        with Session(app.engine) as session:
+            stored[workers] = [
+                (m.extract, m.content_hash, m.state)
+                for m in session.scalars(select(MessageRecord).order_by(col(MessageRecord.id)))
+            ]
+        assert count(app, Submission) == 10 and count(app, Reply) == 10
+    assert stored[0] == stored[1]
