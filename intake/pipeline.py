@@ -99,8 +99,9 @@ class Pipeline:
         outcomes: list[Outcome] = []
         for i in range(0, len(started.ids), self.chunk_size):
             outcomes += self._run(started.ids[i : i + self.chunk_size], prepared)
-        for outcome in outcomes:
-            log.info("message %s", outcome.state, extra=outcome.model_dump())
+        if log.isEnabledFor(logging.INFO):  # one line per message, built only when wanted
+            for outcome in outcomes:
+                log.info("message %s", outcome.state, extra=outcome.model_dump())
         return outcomes
 
     def _run(self, ids: list[int], prepared: dict[int, Prepared]) -> list[Outcome]:
