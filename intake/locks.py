@@ -1,4 +1,4 @@
-"""One poller per mailbox, across threads, processes and (on PostgreSQL) machines.
+"""One poller per mailbox, and one store stage at a time, across processes and machines.
 
 Overlapping polls of one mailbox are a classic source of duplicates, so a poll
 runs only while holding this lock. On PostgreSQL it is a session advisory lock
@@ -16,6 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+STORE_STAGE = "intake:store-stage"
 
 
 def _lock_key(name: str) -> int:
@@ -56,3 +59,17 @@ def mailbox_lock(engine: Engine, name: str) -> Iterator[bool]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def hold_store_stage(session: Session) -> None:
+    """On PostgreSQL, wait until no other instance is in the store stage, then hold it to the
+    end of this transaction.
+
+    Two instances storing the two partner councils' copies of one arrangement at the same
+    instant would each find no duplicate of its own and both create a record; in turn, the
+    second sees the first. Parsing, extraction and sending stay parallel. SQLite is one
+    instance by design, and its writes are serialised by the database itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = _lock_key(STORE_STAGE)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from intake.errors import ParseError
 from intake.handling import Handler
 from intake.ledger import Ledger
+from intake.locks import hold_store_stage
 from intake.records import add_event
 from intake.reply.outbox import Outbox
 from intake.stages import Prepared, Stages, prepare
@@ -122,6 +123,7 @@ class Pipeline:
             rows = self._claim(session, ids)
             if not rows:
                 return []
+            hold_store_stage(session)
             missing = {row.sha256 for row in rows if row.id not in prepared}
             if missing:
                 query = select(col(RawBlob.sha256), col(RawBlob.data))

@@ -1,5 +1,6 @@
 """Messages are stored and processed in batches: one failure, one copy, one repeat at a time."""
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from intake.app import App
 from intake.config import load_settings
 from intake.db import make_engine, upgrade
 from intake.handling import Handler
+from intake.locks import hold_store_stage
 from intake.messages import RawMessage
 from intake.rules import Rules
 from intake.store import Event, MailboxCursor, MessageRecord, RawBlob, Reply, Submission
@@ -140,3 +142,23 @@ def test_workers_parse_what_this_process_would(tmp_path: Path, rules: Rules) -> 
             ]
         assert count(app, Submission) == 10 and count(app, Reply) == 10
     assert stored[0] == stored[1]
+
+
+def test_on_postgresql_one_instance_at_a_time_stores(
+    tmp_path: Path, postgres_url: str, rules: Rules
+) -> None:
+    """GIVEN another instance in the store stage WHEN a poll has mail THEN it parses, then
+    waits for the other to commit before looking for duplicates and storing."""
+    app = make_app(tmp_path, postgres_url, rules)
+    drop(app, [submission_email(i, seed=8) for i in range(3)])
+    other = make_engine(postgres_url)
+    with Session(other) as rival:
+        hold_store_stage(rival)
+        polling = threading.Thread(target=app.poll)
+        polling.start()
+        polling.join(timeout=3)
+        assert polling.is_alive() and count(app, Submission) == 0
+        rival.commit()  # the rival's transaction ends, and its hold with it
+    polling.join(timeout=30)
+    assert not polling.is_alive() and count(app, Submission) == 3
+    other.dispose()
