@@ -92,6 +92,27 @@ def test_a_missing_template_fails_at_start(tmp_path: Path) -> None:
         ReplyRenderer(tmp_path, RULES)
 
 
+def test_templates_are_read_once_at_start(tmp_path: Path) -> None:
+    """GIVEN a renderer WHEN its template files go away THEN every kind still renders.
+
+    Each render reads nothing from disk: the templates were compiled at start.
+    """
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    renderer = ReplyRenderer(tmp_path, RULES)
+    shutil.rmtree(tmp_path / "email")
+    for kind in KINDS:
+        missing = renderer.missing_items(["savings"]) if kind == "query" else []
+        reply = renderer.render(context(kind, ENTRY_SETS["several"], missing=missing))
+        assert "Shared Services team" in reply.text and "Shared Services team" in reply.html
+
+
+def test_a_broken_shared_template_fails_at_start(tmp_path: Path) -> None:
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "email" / "_base.txt.j2").write_text("{% if %}", encoding="utf-8")
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        ReplyRenderer(tmp_path, RULES)
+
+
 def test_undefined_variables_fail_loudly(renderer: ReplyRenderer) -> None:
     assert renderer.env.undefined is jinja2.StrictUndefined
     with pytest.raises(jinja2.UndefinedError):
