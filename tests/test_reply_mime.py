@@ -218,3 +218,24 @@ def test_the_parts_are_quoted_printable_utf8_text_then_html() -> None:
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert [p["Content-Transfer-Encoding"] for p in parts] == ["quoted-printable"] * 2
     assert b"=C2=A35" in data
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"subject": "Re: savings\r\nBcc: someone@example.org"},
+        {"subject": "Re: Môn\nBcc: someone@example.org"},
+        {"from_name": "Shared Services\nBcc: someone@example.org"},
+        {"in_reply_to": "<a@x>\rBcc: someone@example.org"},
+    ],
+)
+def test_a_line_break_in_a_header_value_cannot_start_another_header(
+    changes: dict[str, object],
+) -> None:
+    """The generator wrote such a value's break as a bare CRLF: a header of its own."""
+    message = email.message_from_bytes(build_mime(reply(**changes)), policy=email.policy.default)
+    assert not message.defects
+    assert message["Bcc"] is None
+    [field] = changes
+    header = {"subject": "Subject", "from_name": "From", "in_reply_to": "In-Reply-To"}[field]
+    assert "Bcc: someone@example.org" in message[header]

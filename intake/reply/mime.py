@@ -106,8 +106,11 @@ def build_mime(reply: OutgoingReply) -> bytes:
 
 def _header_line(name: str, value: str) -> str:
     """``Name: value`` + CRLF; unusual values go through the generator's own folding."""
-    if not value.isascii():  # only the subject may be: From and To come encoded
+    if not value.isascii():  # the subject, or an odd thread id: From and To come encoded
         return f"{name}: {_encoded_words(value)}\r\n"
+    if not value.isprintable():
+        # A line break would end the header, and what follows could pass for another.
+        value = " ".join(value.splitlines())
     if value.isprintable() and len(name) + len(value) + 2 <= _MAX_LINE:
         return f"{name}: {value}\r\n"
     return _POLICY.fold(name, value)
