@@ -239,7 +239,8 @@ def test_claims_near_going_stale_are_released_not_kept(
     monkeypatch.setattr(Outbox, "_claim", counted)
     log: list[str] = []
     assert app.outbox.send_due(Recording(log, idempotent=False, pause=0.2), "a").sent == 6
-    assert claims[0] == 6 and len(claims) >= 3  # 3 deliveries at most fit in 0.5 s
+    batches = [size for size in claims if size]  # the last claim finds nothing
+    assert batches[0] == 6 and len(batches) >= 2  # 3 deliveries at most fit in 0.5 s
     assert Counter(log) == Counter(names(ids)) and len(log) == len(ids)
     with Session(app.engine) as session:
         assert set(session.execute(select(table_of(Reply).c.attempts)).scalars()) == {1}
