@@ -24,7 +24,7 @@ from intake.errors import ParseError
 from intake.handling import Handler
 from intake.ledger import Ledger
 from intake.locks import hold_store_stage
-from intake.records import add_event
+from intake.records import add_event, held_events
 from intake.reply.outbox import Outbox
 from intake.stages import Prepared, Stages, prepare
 from intake.store import MessageRecord, RawBlob, table_of, utcnow
@@ -133,7 +133,8 @@ class Pipeline:
                     if row.id not in prepared:
                         assert row.id is not None
                         prepared[row.id] = prepare(self.stages, blobs[row.sha256])
-            outcomes = [self._store(session, row, prepared[row.id]) for row in rows if row.id]
+            with held_events(session):
+                outcomes = [self._store(session, row, prepared[row.id]) for row in rows if row.id]
             session.commit()
             return outcomes
 
