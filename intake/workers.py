@@ -42,9 +42,10 @@ class PreparePool:
         self.workers = settings.poll.workers
         self.threshold = settings.poll.workers_from
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: list[Future[list[Prepared]]] | None = None
 
     def submit(self, raws: Sequence[bytes]) -> Pending:
-        if self.workers == 0 or len(raws) < self.threshold:
+        if self.workers == 0 or len(raws) < self.threshold or not self._ready():
             return lambda: [prepare(self.stages, data) for data in raws]
         pool = self._started()
         step = max(1, -(-len(raws) // (self.workers * 4)))  # a few slices per worker
@@ -53,6 +54,16 @@ class PreparePool:
             for i in range(0, len(raws), step)
         ]
         return lambda: [prepared for future in futures for prepared in future.result()]
+
+    def _ready(self) -> bool:
+        """Whether the workers have loaded the rules; if none were started, start them.
+
+        Until they are ready (loading the rules takes a few seconds), batches are parsed
+        here rather than waited for."""
+        if self._warm is None:
+            pool = self._started()
+            self._warm = [pool.submit(_prepare_in_worker, []) for _ in range(self.workers)]
+        return all(future.done() for future in self._warm)
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -67,4 +78,4 @@ class PreparePool:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+            self._pool, self._warm = None, None

@@ -1,7 +1,9 @@
 """Messages are stored and processed in batches: one failure, one copy, one repeat at a time."""
 
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +18,7 @@ from intake.messages import RawMessage
 from intake.rules import Rules
 from intake.store import Event, MailboxCursor, MessageRecord, RawBlob, Reply, Submission
 from tests.support.mail import submission_email
-from tests.support.service import PROJECT, write_config
+from tests.support.service import PROJECT, wait_for, write_config
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +117,26 @@ def test_a_copy_in_the_same_chunk_is_seen_as_a_copy(
     assert count(app, Submission) == 2 and count(app, Reply) == 2
 
 
-def test_workers_parse_what_this_process_would(tmp_path: Path, rules: Rules) -> None:
+def spy_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many messages each task handed to the workers held, from now on."""
+    sizes: list[int] = []
+    submit = ProcessPoolExecutor.submit
+
+    def counting(self: ProcessPoolExecutor, fn: Any, *args: Any) -> Any:
+        sizes.append(len(args[0]))
+        return submit(self, fn, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counting)
+    return sizes
+
+
+def test_workers_parse_what_this_process_would(
+    tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """GIVEN the same mail polled with parse/extract workers and without WHEN compared THEN
     the same messages, submissions and replies (and the workers really ran)."""
     stored = {}
+    spy: list[int] = []
     mail = [submission_email(i, seed=7, complete=i % 3 != 0) for i in range(10)]
     for workers in (0, 1):
         root = tmp_path / f"w{workers}"
@@ -131,8 +149,11 @@ def test_workers_parse_what_this_process_would(tmp_path: Path, rules: Rules) -> 
         pool = app.pipeline.pool
         assert pool is not None
         try:
+            if workers:
+                wait_for(pool._ready, 60, "the workers to load the rules")
+                spy = spy_on_workers(monkeypatch)
             assert app.poll().processed == 10
-            assert (pool._pool is not None) == (workers == 1)
+            assert sum(spy) == (10 if workers else 0)  # every message went to the workers
         finally:
             pool.close()
         with Session(app.engine) as session:
