@@ -5,7 +5,7 @@ live in rules/form_fields.yaml and are loaded once with ``FormFieldRules.load``.
 """
 
 import re
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from intake.errors import RulesError
 
 RULES_FILE = "form_fields.yaml"
 PROJECT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+_LABEL_CACHE_LIMIT = 20_000  # printed labels remembered; forgotten all at once past this
+_LABEL_CACHE_CHARS = 200  # longer text (a sentence tried as a label) is not remembered
 
 
 class FormField(BaseModel):
@@ -46,10 +48,17 @@ class FormFieldRules(BaseModel):
                 if known != key:
                     raise ValueError(f"wording {wording!r} means both {known!r} and {key!r}")
 
-    @property
+    @cached_property
     def wordings(self) -> dict[str, str]:
-        """Normalised wording -> canonical key."""
+        """Normalised wording -> canonical key (a plain attribute after the first read:
+        pydantic's private attributes are slow to reach, and this is read per line)."""
         return self._wordings
+
+    @cached_property
+    def label_keys(self) -> dict[str, str | None]:
+        """Printed label -> canonical key or None, as ``canonical_label`` found them: the
+        same few labels recur in every form and message."""
+        return {}
 
     @classmethod
     def load(cls, rules_dir: Path) -> "FormFieldRules":
@@ -71,10 +80,13 @@ def default_rules() -> FormFieldRules:
     return FormFieldRules.load(PROJECT_RULES_DIR)
 
 
+_LABEL_WORD = re.compile(r"[a-z0-9]+")
+
+
 def normalise_label(label: str) -> str:
     """Lower case, words only, "(s)" and plural "s" dropped: "Savings (£):" -> "saving"."""
     text = label.lower().replace("&", " and ").replace("(s)", "s")
-    words = re.findall(r"[a-z0-9]+", text)
+    words = _LABEL_WORD.findall(text)
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and w[-2] != "s" else w for w in words)
 
 
@@ -83,6 +95,18 @@ def canonical_label(label: str, rules: FormFieldRules) -> str | None:
 
     A label of several lines (a label with a hint under it) is known by its first line.
     """
+    known = rules.label_keys
+    if label in known:
+        return known[label]
+    if len(label) > _LABEL_CACHE_CHARS:
+        return _canonical_label(label, rules)
+    if len(known) >= _LABEL_CACHE_LIMIT:
+        known.clear()
+    key = known[label] = _canonical_label(label, rules)
+    return key
+
+
+def _canonical_label(label: str, rules: FormFieldRules) -> str | None:
     first, _, rest = label.strip().partition("\n")
     if rest:
         return canonical_label(label.replace("\n", " "), rules) or canonical_label(first, rules)
