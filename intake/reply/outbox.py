@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -69,6 +69,16 @@ class SendReport:
         return self.sent + self.retrying + self.failed
 
 
+# Built once: these run for every message, and building a statement costs more than running it.
+_REPLY = table_of(Reply)
+_REPLIES_SINCE = (
+    select(func.count())
+    .select_from(_REPLY)
+    .where(_REPLY.c.to_address == bindparam("address"), _REPLY.c.created_at >= bindparam("since"))
+)
+_ENQUEUE = insert(_REPLY).returning(_REPLY.c.id)
+
+
 class Outbox:
     def __init__(self, engine: Engine, settings: OutboxSettings, renderer: ReplyRenderer) -> None:
         self.engine = engine
@@ -79,14 +89,11 @@ class Outbox:
     def replies_today(self, session: Session, address: str, now: datetime) -> int:
         """Automatic replies to ``address`` in the last 24 hours (addresses are stored lower
         case, so this is an index lookup)."""
-        reply = table_of(Reply).c
         since = now - timedelta(days=1)
-        count = session.execute(
-            select(func.count())
-            .select_from(table_of(Reply))
-            .where(reply.to_address == address.lower(), reply.created_at >= since)
-        ).scalar()
-        return int(count or 0)
+        found = session.connection().execute(
+            _REPLIES_SINCE, {"address": address.lower(), "since": since}
+        )
+        return int(found.scalar() or 0)
 
     def enqueue(
         self,
@@ -114,10 +121,9 @@ class Outbox:
             html=rendered.html,
             date=now,
         )
-        reply = table_of(Reply)
         return int(
-            session.execute(
-                insert(reply).returning(reply.c.id),
+            session.connection().execute(
+                _ENQUEUE,
                 [{"message_id": answers_message_id, "submission_id": submission_id,
                   "kind": ctx.kind, "to_address": to.lower(), "subject": rendered.subject,
                   "header_message_id": outgoing.message_id, "raw": build_mime(outgoing),
