@@ -20,9 +20,10 @@ from intake.parse.mime import parse_message
 from intake.pipeline import Pipeline
 from intake.poller import PollReport, poll_once
 from intake.readers import make_readers
+from intake.reply.maildir import MaildirTransport
 from intake.reply.outbox import Outbox, SendReport
 from intake.reply.render import ReplyRenderer
-from intake.reply.transport import Transport, open_transport
+from intake.reply.transport import SmtpTransport, Transport
 from intake.rules import Rules
 from intake.stages import Stages
 from intake.workers import PreparePool
@@ -85,7 +86,10 @@ class App:
         return make_mailbox(self.settings)
 
     def transport(self) -> Transport:
-        return open_transport(self.settings.outbox, self.settings.smtp)
+        """The transport the settings ask for (not yet connected)."""
+        if self.settings.outbox.transport == "smtp":
+            return SmtpTransport(self.settings.smtp)
+        return MaildirTransport(self.settings.outbox.maildir)
 
     def poll(self, mailbox: Mailbox | None = None) -> PollReport:
         return poll_once(mailbox or self.mailbox(), self.ledger, self.pipeline, self.engine,

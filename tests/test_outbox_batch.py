@@ -21,8 +21,9 @@ from intake.config import load_settings
 from intake.db import make_engine
 from intake.errors import DeliveryError
 from intake.reply import ReplyContext
+from intake.reply.maildir import MaildirTransport
 from intake.reply.outbox import BATCH_SIZE, Outbox
-from intake.reply.transport import Envelope, MaildirTransport
+from intake.reply.transport import Envelope
 from intake.rules import Rules
 from intake.store import Event, Reply, table_of, utcnow
 from tests.support.mail import submission_email

@@ -15,12 +15,14 @@ from typing import IO
 
 import pytest
 
-from intake.config import OutboxSettings, SmtpSettings
+from intake.app import App
+from intake.config import SmtpSettings, load_settings
 from intake.errors import DeliveryError, PermanentDeliveryError
 from intake.reply import OutgoingReply
-from intake.reply import transport as transport_module
+from intake.reply import maildir as maildir_module
+from intake.reply.maildir import MaildirTransport
 from intake.reply.mime import build_mime, new_message_id
-from intake.reply.transport import Envelope, MaildirTransport, SmtpTransport, open_transport
+from intake.reply.transport import Envelope, SmtpTransport
 from tests.support.smtp import SMTP_PASSWORD, SmtpTestServer, free_port
 
 SENDER = "sharedservices@local.gov.uk"
@@ -311,9 +313,9 @@ def test_maildir_unwritable_is_a_delivery_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("transport", "expected"), [("maildir", MaildirTransport), ("smtp", SmtpTransport)]
 )
-def test_open_transport_follows_the_settings(transport: str, expected: type) -> None:
-    outbox = OutboxSettings.model_validate({"transport": transport})
-    assert isinstance(open_transport(outbox, SmtpSettings()), expected)
+def test_the_transport_follows_the_settings(transport: str, expected: type) -> None:
+    settings = load_settings(None, {"INTAKE_OUTBOX__TRANSPORT": transport})
+    assert isinstance(App.build(settings).transport(), expected)
 
 
 def test_smtp_reconnects_after_421_on_a_reused_connection(
@@ -364,15 +366,15 @@ def test_maildir_batch_is_durable_before_it_appears_in_new(
         seen.append(("contents", len(list((tmp_path / "tmp").iterdir())),
                      len(list((tmp_path / "new").iterdir()))))  # fmt: skip
 
-    real_fsync_path = transport_module._fsync_path
+    real_fsync_path = maildir_module._fsync_path
 
     def synced(path: str | Path) -> None:
         seen.append((Path(path).name, len(list((tmp_path / "tmp").iterdir())),
                      len(list((tmp_path / "new").iterdir()))))  # fmt: skip
         real_fsync_path(path)
 
-    monkeypatch.setattr(transport_module, "sync_filesystem", flushed)
-    monkeypatch.setattr(transport_module, "_fsync_path", synced)
+    monkeypatch.setattr(maildir_module, "sync_filesystem", flushed)
+    monkeypatch.setattr(maildir_module, "_fsync_path", synced)
     with MaildirTransport(tmp_path) as transport:
         assert transport.deliver_many(envelopes(5)) == [None] * 5
     assert seen == [("contents", 5, 0), ("new", 0, 5)]
@@ -382,14 +384,14 @@ def test_maildir_single_delivery_fsyncs_the_file_then_new(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[str] = []
-    real_fsync_path = transport_module._fsync_path
+    real_fsync_path = maildir_module._fsync_path
 
     def recording(path: str | Path) -> None:
         path = Path(path)
         synced.append(path.parent.name + "/" if path.is_file() else path.name)
         real_fsync_path(path)
 
-    monkeypatch.setattr(transport_module, "_fsync_path", recording)
+    monkeypatch.setattr(maildir_module, "_fsync_path", recording)
     MaildirTransport(tmp_path).deliver(build_mime(make_reply()), SENDER, [RECIPIENT])
     assert synced == ["tmp/", "new"]
 
@@ -426,7 +428,7 @@ def test_maildir_message_that_cannot_be_written_alone_fails(
         opened.append(path)
         return Full(path, mode) if len(opened) == 2 else open(path, mode)
 
-    monkeypatch.setattr(transport_module, "open", flaky_open, raising=False)
+    monkeypatch.setattr(maildir_module, "open", flaky_open, raising=False)
     batch = envelopes(3)
     results = MaildirTransport(tmp_path).deliver_many(batch)
     assert [type(e) for e in results] == [type(None), DeliveryError, type(None)]
@@ -443,7 +445,7 @@ def test_maildir_batch_that_cannot_be_flushed_is_not_delivered(
     def broken(folder: Path) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(transport_module, "sync_filesystem", broken)
+    monkeypatch.setattr(maildir_module, "sync_filesystem", broken)
     results = MaildirTransport(tmp_path).deliver_many(envelopes(3))
     assert all(type(e) is DeliveryError and "Input/output error" in str(e) for e in results)
     assert list((tmp_path / "new").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
@@ -483,5 +485,5 @@ def test_maildir_name_is_the_parsers_message_id(head: bytes) -> None:
     parsed = str(email.parser.BytesHeaderParser().parsebytes(data).get("Message-ID", "")).strip()
     key = parsed.encode() if parsed else data
     assert MaildirTransport.file_name(data) == hashlib.sha256(key).hexdigest()[:40] + ".eml"
-    quick = transport_module._plain_message_id(data)
+    quick = maildir_module._plain_message_id(data)
     assert quick is None or quick == parsed
