@@ -1,10 +1,7 @@
 """Extraction of whole messages: follow-ups, forwards, labelled values, titles, speed."""
 
-import time
-
 import pytest
 
-from intake.contract import ExtractResult
 from tests.test_extract_prose import extract
 
 
@@ -90,22 +87,13 @@ def test_title_from_a_subject_that_names_the_arrangement(subject: str, title: st
     assert result.submissions[0].title == title
 
 
-def _timed(body: str, runs: int = 50) -> tuple[ExtractResult, float]:
-    extract(body)
-    start = time.perf_counter()
-    for _ in range(runs):
-        result = extract(body)
-    return result, (time.perf_counter() - start) / runs
-
-
-def test_a_plain_text_message_extracts_quickly() -> None:
-    """Parse + extract + validate of a plain-text submission stays well under 10 ms
-    (generous bound here: shared test machines vary)."""
+def test_a_plain_text_message_in_prose_is_a_submission() -> None:
+    """(How fast this runs is measured by ``make bench``, not asserted here.)"""
     body = (
         "Dear colleague,\n\nBabergh District Council and Mid Suffolk District Council have "
         "had a shared legal service since 2012, hosted by Mid Suffolk. It has saved "
         "£1.1m to date.\n\nBest wishes\n\nRachel Green\n"
     )
-    result, seconds = _timed(body)
+    result = extract(body)
     assert result.kind == "submission"
-    assert seconds < 0.025
+    assert result.submissions[0].service_areas == ["legal"]

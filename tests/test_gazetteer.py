@@ -2,7 +2,6 @@
 
 import csv
 import shutil
-import time
 from datetime import date
 from pathlib import Path
 
@@ -553,17 +552,9 @@ def test_a_missing_rules_file_is_a_rules_error(tmp_path: Path) -> None:
 # --- speed --------------------------------------------------------------------------------
 
 
-def _per_call(fn: object, arg: str, repeat: int) -> float:
-    assert callable(fn)
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn(arg)
-    return (time.perf_counter() - start) / repeat
-
-
-def test_matching_is_fast(gaz: Gazetteer) -> None:
-    """A name in microseconds; a 3 KB e-mail well under a millisecond (the bound has slack)."""
-    assert _per_call(gaz.match, "Worthing Borough Council", 2000) < 50e-6
+def test_names_are_found_in_a_long_email(gaz: Gazetteer) -> None:
+    """(How fast matching runs is measured by ``make bench``, not asserted here.)"""
+    assert gaz.match("Worthing Borough Council") is not None
     names = (
         "Dear colleagues, the shared legal team between Adur District Council, Worthing and "
         "Mid Sussex has saved £350k a year since 2013. Surrey Fire and Rescue Service and "
@@ -575,4 +566,3 @@ def test_matching_is_fast(gaz: Gazetteer) -> None:
     )
     email = (names + filler * 20)[:3000]
     assert len(gaz.find_in_text(email)) >= 5
-    assert _per_call(gaz.find_in_text, email, 100) < 1.5e-3

@@ -1,6 +1,5 @@
 """Service areas: free text -> contract slugs (rules/services.yaml)."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -95,12 +94,10 @@ def test_every_slug_but_other_has_keywords(taxonomy: ServiceTaxonomy) -> None:
     assert missing == []
 
 
-def test_classify_3kb_well_under_a_millisecond(taxonomy: ServiceTaxonomy) -> None:
+def test_a_long_text_is_classified_by_what_it_names(taxonomy: ServiceTaxonomy) -> None:
+    """(How fast this runs is measured by ``make bench``, not asserted here.)"""
     text = ("The councils share a legal team and an ICT service; savings were made. " * 45)[:3000]
-    start = time.perf_counter()
-    for _ in range(50):
-        taxonomy.classify(text)
-    assert (time.perf_counter() - start) / 50 < 0.001
+    assert {"legal", "ict"} <= set(taxonomy.classify(text))
 
 
 def test_bad_slug_is_refused_naming_the_file(tmp_path: Path) -> None:
