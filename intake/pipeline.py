@@ -110,8 +110,8 @@ class Pipeline:
         try:
             return self._process_chunk(ids, prepared)
         except Exception as e:  # one message never stops the batch
-            if len(ids) > 1:
-                return [outcome for one in ids for outcome in self._run([one], prepared)]
+            if len(ids) > 1:  # parsed again: the failed attempt may have changed what it read
+                return [outcome for one in ids for outcome in self._run([one], {})]
             state = "quarantined" if isinstance(e, ParseError) else "failed"
             if state == "failed":
                 log.exception("message failed", extra={"ledger_id": ids[0]})
