@@ -132,7 +132,8 @@ class ArrangementRules:
     def classify_arrangement_type(self, text: str) -> ArrangementType | None:
         """The first type, in the file's order, that has a phrase in ``text``."""
         found = set(self._types.labels(text))
-        found.update(kind for kind, frame in self._frames.items() if frame.search(text))
+        found.update(kind for kind, frame in self._frames.items()
+                     if kind not in found and frame.search(text))  # fmt: skip
         for kind in self._type_order:
             if kind in found:
                 return kind

@@ -7,6 +7,7 @@ The words and patterns live in rules/kinds.yaml (``KindRules``).
 """
 
 import re
+from functools import lru_cache
 
 from intake.contract import Kind
 from intake.extract.kind_rules import (  # re-exported: callers know them from here
@@ -76,12 +77,20 @@ def _list_reason(msg: ParsedMessage, rules: KindRules) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16)
+def _reference_in(pattern: re.Pattern[str], text: str) -> str | None:
+    """The reference written in ``text``: remembered, since classifying a message and
+    extracting it both look for it in the same subject and body."""
+    found = pattern.search(text)
+    return found.group(0) if found else None
+
+
 def find_reference(msg: ParsedMessage, rules: KindRules) -> str | None:
     """Our reference (SS-YYYY-NNNNN), from the subject, else new text, else quoted text."""
     for text in (msg.subject, msg.new_text, msg.quoted_text):
-        found = rules.reference_pattern.search(text)
-        if found:
-            return found.group(0).upper()
+        found = _reference_in(rules.reference_pattern, text)
+        if found is not None:
+            return found.upper()
     return None
 
 
@@ -106,7 +115,8 @@ def classify_kind(msg: ParsedMessage, rules: KindRules, our_address: str | None 
     if our_address and (msg.from_email or "").lower() == our_address.lower():
         return "not_submission"
     in_thread = bool(msg.in_reply_to or msg.references)
-    in_own_words = any(rules.reference_pattern.search(t) for t in (msg.subject, msg.new_text))
+    pattern = rules.reference_pattern
+    in_own_words = any(_reference_in(pattern, t) is not None for t in (msg.subject, msg.new_text))
     if in_own_words or (in_thread and find_reference(msg, rules)):
         return "follow_up"
     if _replies_to_us(msg, our_address):

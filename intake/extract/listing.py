@@ -12,6 +12,7 @@ from intake.extract.prose import LIST_ITEM
 from intake.readers.labels import FormFieldRules, read_table
 
 _CELL_GAP = re.compile(r"\t+|\s*\|\s*|\s{3,}")
+_WIDE_GAP = re.compile(r"\s{3}")
 MIN_ITEMS = 2
 
 
@@ -54,11 +55,14 @@ def item_head(item: str) -> str | None:
 
 def pasted_table_rows(text: str, rules: FormFieldRules) -> list[dict[str, str]]:
     """Rows of a table pasted as text, keyed like a form's fields; [] when there is none."""
-    grid = [
-        [cell.strip() for cell in _CELL_GAP.split(line.strip())]
-        for line in text.splitlines()
-        if len(_CELL_GAP.split(line.strip())) >= 3
-    ]
+    grid: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if "\t" not in line and "|" not in line and _WIDE_GAP.search(line) is None:
+            continue  # no cell gap at all: one cell
+        cells = _CELL_GAP.split(line)
+        if len(cells) >= 3:
+            grid.append([cell.strip() for cell in cells])
     if len(grid) < 2:
         return []
     _fields, rows = read_table(grid, rules)

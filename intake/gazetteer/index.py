@@ -132,12 +132,21 @@ class NameIndex:
         """Resolve a normalised name: exact, then without status words, then fuzzy."""
         if not tokens:
             return None
-        for key in (tokens, self.status.strip(tokens)):
-            if key in self.groups:
-                return Lookup(self.groups[key], group=True)
-            if key in self.keys:
-                return Lookup(tuple(sorted(self.keys[key])))
-        return self._fuzzy(" ".join(self.status.strip(tokens))) if fuzzy else None
+        found = self._known(tokens)
+        if found is not None:  # most names are written as listed: no need to strip them
+            return found
+        stripped = self.status.strip(tokens)
+        found = self._known(stripped)
+        if found is not None:
+            return found
+        return self._fuzzy(" ".join(stripped)) if fuzzy else None
+
+    def _known(self, key: Key) -> Lookup | None:
+        if key in self.groups:
+            return Lookup(self.groups[key], group=True)
+        if key in self.keys:
+            return Lookup(tuple(sorted(self.keys[key])))
+        return None
 
     def _fuzzy(self, query: str) -> Lookup | None:
         if len(query) < FUZZY_MIN_CHARS:

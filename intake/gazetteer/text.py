@@ -84,7 +84,20 @@ def _fold_into(word: str) -> str:
 
 
 def norm_tokens(name: str) -> tuple[str, ...]:
-    return tuple(t.norm for t in tokenize(name))
+    if len(name) > _NAME_CACHE_CHARS:
+        return _norm_tokens(name)
+    return _norm_tokens_cached(name)
+
+
+_NAME_CACHE_CHARS = 200  # names and field values; longer text is not remembered
+
+
+def _norm_tokens(name: str) -> tuple[str, ...]:
+    return tuple([fold(word) for word in TOKEN_RE.findall(name)])
+
+
+# the same names ('Adur District Council') are normalised again in every message
+_norm_tokens_cached = lru_cache(maxsize=16384)(_norm_tokens)
 
 
 class StatusWords:

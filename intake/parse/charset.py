@@ -108,6 +108,8 @@ def _decode_words(value: str) -> str:
 
 def decode_header_value(raw: str) -> str:
     """One header value as text: unfolded, 8-bit and RFC 2047 decoded, controls removed."""
+    if raw.isascii() and raw.isprintable() and "=?" not in raw:  # most values: spaces only
+        return " ".join(raw.split()) if "  " in raw or raw[:1] == " " or raw[-1:] == " " else raw
     value = FOLD.sub("", raw)
     if not value.isascii():  # raw 8-bit bytes, kept by the parser as surrogates
         try:

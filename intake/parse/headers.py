@@ -20,7 +20,14 @@ from intake.parse.charset import FOLD, decode_header_value
 
 _HEAD_SCAN = 65536
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
+_FIELD_NAMES = re.compile(rb"^([!-9;-~]+):", re.MULTILINE)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _SIMPLE_ADDRESS = re.compile(r'\s*([^"<>,;:@()\\]*?)\s*<([^<>@\s",;]+@[^<>@\s",;]+)>\s*')
+# a lone plain address ('To: sharedservices@local.gov.uk'), which the general parser
+# returns unchanged
+_BARE_ADDRESS = re.compile(
+    r"[ \t]*([A-Za-z0-9+'_-]+(?:\.[A-Za-z0-9+'_-]+)*@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)[ \t]*"
+)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -33,6 +40,10 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
         simple = _SIMPLE_ADDRESS.fullmatch(unfolded)
         if simple:  # the common 'Name <address>': spares the general parser
             pairs.append((decode_header_value(simple.group(1)), simple.group(2).lower()))
+            continue
+        bare = _BARE_ADDRESS.fullmatch(unfolded)
+        if bare:
+            pairs.append(("", bare.group(1).lower()))
             continue
         try:
             found = getaddresses([unfolded])
@@ -80,10 +91,10 @@ def check_is_message(data: bytes, limits: LimitsSettings) -> None:
         head = head.partition(b"\n")[2]  # an mbox separator line
     if not head.strip():
         raise ParseError("empty message: no headers and no body")
-    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    block = _BLANK_LINE.split(head, maxsplit=1)[0]
     if b"\x00" in block or not _FIELD_NAME.match(block):
         raise ParseError("not a mail message: it does not start with header lines")
-    names = {m.group(1).lower() for m in re.finditer(rb"^([!-9;-~]+):", block, re.MULTILINE)}
+    names = {name.lower() for name in _FIELD_NAMES.findall(block)}
     if not names & {b"from", b"to", b"subject", b"date", b"message-id", b"received"}:
         raise ParseError("not a mail message: no From, To, Subject, Date or Message-ID header")
 
@@ -109,7 +120,8 @@ def read_headers(msg: Message) -> ParsedMessage:
         warnings.append("no sender address in From")
     name, address = senders[0] if senders else ("", None)
     in_reply_to = _message_ids(first("in-reply-to"))
-    return ParsedMessage(
+    # every value below is already of its field's type: validation would only copy it
+    return ParsedMessage.model_construct(
         message_id=next(iter(_message_ids(first("message-id"))), None),
         subject=decode_header_value(first("subject")),
         from_name=name or None,

@@ -36,10 +36,13 @@ class Forward:
     body: str
 
 
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
 def tidy(lines: list[str]) -> str:
     """Lines joined, trailing spaces and runs of blank lines removed."""
-    text = "\n".join(line.rstrip() for line in lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    text = "\n".join([line.rstrip() for line in lines])
+    return _BLANK_RUN.sub("\n\n", text).strip("\n")
 
 
 def unflow(text: str, delsp: bool = False) -> str:
@@ -123,10 +126,13 @@ def split_quotes(lines: list[str], rules: QuoteRules) -> tuple[list[str], list[s
     ends = {j for j, line in enumerate(lines) if line.rstrip().endswith((":", "wrote"))}
     i = 0
     while i < len(lines):
-        if _starts_earlier_message(lines, i, rules):
+        line = lines[i]
+        # an earlier message opens on a line with a colon or a rule ('-----', '_____')
+        could_open = ":" in line or line.lstrip()[:1] in ("-", "_")
+        if could_open and _starts_earlier_message(lines, i, rules):
             quoted.extend(lines[i:])
             break
-        near_end = not ends.isdisjoint(range(i, i + _MAX_HEADER_LINES))
+        near_end = bool(ends) and not ends.isdisjoint(range(i, i + _MAX_HEADER_LINES))
         span = _reply_header_span(lines, i, rules) if near_end else 0
         if span:
             j = _next_filled(lines, i + span)

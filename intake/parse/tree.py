@@ -103,14 +103,15 @@ def _nested(part: Message) -> Message:
     return first if isinstance(first, Message) else Message()
 
 
-def _text_of(part: Message) -> Body:
+def _text_of(part: Message, ctype: str) -> Body:
+    """The text of a leaf part whose content type (``part.get_content_type()``) is ``ctype``."""
     payload = part.get_payload(decode=True)
     raw = payload if isinstance(payload, bytes) else b""
     text, warning = decode_bytes(raw, part.get_content_charset())
     body = Body(warnings=[warning] if warning else [])
     if str(part.get_param("format", "")).lower() == "flowed":
         text = unflow(text.replace("\r\n", "\n"), str(part.get_param("delsp", "")) == "yes")
-    if part.get_content_subtype() == "html":
+    if ctype.split("/")[1] == "html":
         if len(text) > MAX_HTML_CHARS:
             body.warnings.append(f"HTML body over {MAX_HTML_CHARS} characters: the rest not read")
         text, body.from_html = html_to_text(text), True
@@ -118,8 +119,8 @@ def _text_of(part: Message) -> Body:
     return body
 
 
-def _is_body_text(part: Message) -> bool:
-    if part.get_content_type() not in ("text/plain", "text/html"):
+def _is_body_text(part: Message, ctype: str) -> bool:
+    if ctype not in ("text/plain", "text/html"):
         return False
     return part.get_content_disposition() != "attachment" and not part_filename(part, "")
 
@@ -154,10 +155,10 @@ def collect(part: Message, depth: int = 0) -> Body:
     if ctype.startswith("message/") and depth:
         return Body(parts=[(part, _default_name(part, depth))])
     if not part.is_multipart():
-        if _is_body_text(part):
-            return _text_of(part)
+        if _is_body_text(part, ctype):
+            return _text_of(part, ctype)
         if not depth and ctype.startswith(("multipart/", "message/")):
-            body = _text_of(part)
+            body = _text_of(part, ctype)
             body.warnings.append(f"{ctype} whose parts cannot be read: read as plain text")
             return body
         return Body(parts=[(part, _default_name(part, depth))])
