@@ -168,7 +168,8 @@ def test_two_senders_on_postgresql_deliver_each_reply_once(
 
     def sender(instance: str) -> None:
         outbox = Outbox(make_engine(postgres_url), app.settings.outbox, app.outbox.renderer)
-        transport = Recording(delivered[instance], idempotent=idempotent)
+        # a short pause a delivery, so that neither sender can drain the outbox alone
+        transport = Recording(delivered[instance], idempotent=idempotent, pause=0.002)
         start.wait()
         outbox.send_due(transport, instance)
 

@@ -139,7 +139,10 @@ class Outbox:
             size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.attempted)
             batch = self._claim(instance, size)
             if not batch:
-                break
+                if not self._any_due():
+                    break
+                time.sleep(0.01)  # another sender claimed them as we looked: look again
+                continue
             if transport.idempotent:
                 self._send_batch(transport, batch, report)
             else:
@@ -210,6 +213,14 @@ class Outbox:
             and_(reply.state == "sending", reply.claimed_at < stale),
         )
 
+    def _any_due(self) -> bool:
+        reply = table_of(Reply).c
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(select(reply.id).where(self._due(utcnow())).limit(1)).first()
+                is not None
+            )
+
     def _claim(self, instance: str, size: int) -> list[ClaimedReply]:
         """Claim up to ``size`` due replies, oldest first, in one statement."""
         # Plain SQL expressions: this runs for every batch, and the ORM costs ten times more.
@@ -220,9 +231,14 @@ class Outbox:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 ids = ids.with_for_update(skip_locked=True)
+            # The ids first, then the update: PostgreSQL may run an "IN (SELECT ... LIMIT n
+            # FOR UPDATE SKIP LOCKED)" subquery more than once, and claim far more than n.
+            chosen = list(conn.execute(ids).scalars())
+            if not chosen:
+                return []
             rows = conn.execute(
                 update(table_of(Reply))
-                .where(reply.id.in_(ids.scalar_subquery()), due)  # set only if still due
+                .where(reply.id.in_(chosen), due)  # set only if still due
                 .values(state="sending", claimed_by=instance, claimed_at=now,
                         attempts=reply.attempts + 1)
                 .returning(reply.id, reply.message_id, reply.submission_id, reply.kind,
