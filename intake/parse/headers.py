@@ -120,8 +120,7 @@ def read_headers(msg: Message) -> ParsedMessage:
         warnings.append("no sender address in From")
     name, address = senders[0] if senders else ("", None)
     in_reply_to = _message_ids(first("in-reply-to"))
-    # every value below is already of its field's type: validation would only copy it
-    return ParsedMessage.model_construct(
+    return ParsedMessage(
         message_id=next(iter(_message_ids(first("message-id"))), None),
         subject=decode_header_value(first("subject")),
         from_name=name or None,
