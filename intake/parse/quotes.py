@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from intake.extract.kinds import KindRules, QuoteRules
+from intake.parse.linetest import line_test
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _MAX_HEADER_LINES = 3  # an 'On ... wrote:' line wrapped by the mailer
@@ -93,10 +94,11 @@ def _reply_header_span(lines: list[str], i: int, rules: QuoteRules) -> int:
 
 def _outlook_block_at(lines: list[str], i: int, rules: QuoteRules) -> bool:
     """A 'From:' line followed closely by a 'Sent:'/'Date:' line starts at ``i``."""
-    if not rules.from_line.fullmatch(lines[i].strip()):
+    if not line_test(rules.from_line, whole=True)(lines[i].strip()):
         return False
     reach = lines[i + 1 : i + 1 + _OUTLOOK_BLOCK_REACH]
-    return any(rules.sent_line.fullmatch(line.strip()) for line in reach)
+    is_sent = line_test(rules.sent_line, whole=True)
+    return any(is_sent(line.strip()) for line in reach)
 
 
 def _next_filled(lines: list[str], i: int) -> int:
@@ -110,9 +112,9 @@ def _starts_earlier_message(lines: list[str], i: int, rules: QuoteRules) -> bool
     line = lines[i].strip()
     if ":" not in line and not line.startswith(("-", "_")):
         return False
-    if rules.separator.fullmatch(line) or _outlook_block_at(lines, i, rules):
+    if line_test(rules.separator, whole=True)(line) or _outlook_block_at(lines, i, rules):
         return True
-    if rules.rule_line.fullmatch(line):
+    if line_test(rules.rule_line, whole=True)(line):
         j = _next_filled(lines, i + 1)
         return j < len(lines) and _outlook_block_at(lines, j, rules)
     return False
@@ -151,9 +153,10 @@ def _drop_banners(lines: list[str], rules: KindRules) -> tuple[list[str], list[s
     """Remove external-mail banner paragraphs; returns (kept, banner lines)."""
     kept: list[str] = []
     banners: list[str] = []
+    is_banner = line_test(rules.signature.banner, whole=False)
     i = 0
     while i < len(lines):
-        if rules.signature.banner.match(lines[i].strip()):
+        if is_banner(lines[i].strip()):
             end = i
             while end < len(lines) and lines[end].strip() and end - i < _MAX_BANNER_LINES:
                 end += 1
@@ -168,8 +171,9 @@ def _drop_banners(lines: list[str], rules: KindRules) -> tuple[list[str], list[s
 def _disclaimer_start(lines: list[str], rules: KindRules) -> int:
     sig = rules.signature
     first = max(0, len(lines) - sig.max_disclaimer_lines)
+    is_disclaimer = line_test(sig.disclaimer, whole=False)
     for i in range(first, len(lines)):
-        if sig.disclaimer.match(lines[i].strip()):
+        if is_disclaimer(lines[i].strip()):
             return i
     return len(lines)
 
@@ -178,9 +182,10 @@ def _sign_off_start(lines: list[str], stop: int, rules: KindRules) -> int | None
     """The lowest sign-off line followed by a short name/title/phone block, or None."""
     sig = rules.signature
     block_lines = 0
+    is_sign_off = line_test(sig.sign_off, whole=True)
     for i in range(stop - 1, -1, -1):
         line = lines[i].strip()
-        if sig.sign_off.fullmatch(line):
+        if is_sign_off(line):
             return i
         if line:
             block_lines += 1
@@ -193,8 +198,8 @@ def split_signature(text: str, rules: KindRules) -> tuple[str, str]:
     """(text without signature, signature) where the signature keeps sign-off and notices."""
     lines, banners = _drop_banners(text.split("\n"), rules)
     end = _disclaimer_start(lines, rules)
-    delimiters = [i for i in range(end) if rules.signature.delimiter_line.fullmatch(lines[i])]
-    stop = delimiters[-1] if delimiters else end
+    is_delimiter = line_test(rules.signature.delimiter_line, whole=True)
+    stop = next((i for i in range(end - 1, -1, -1) if is_delimiter(lines[i])), end)  # the last
     sign_off = _sign_off_start(lines, stop, rules)
     start = sign_off if sign_off is not None else stop
     signature = [*lines[start:end], "", *lines[end:], "", *banners]
@@ -246,8 +251,9 @@ def find_forward(text: str, subject: str, rules: KindRules) -> Forward | None:
     'FW:' subject) at the first Outlook header block or '-----Original Message-----'."""
     lines = text.replace("\r\n", "\n").split("\n")
     by_subject = bool(rules.forwards.subject_prefix.match(subject.strip()))
+    is_marker = line_test(rules.forwards.marker, whole=True)
     for i, line in enumerate(lines):
-        if rules.forwards.marker.fullmatch(line.strip()):
+        if is_marker(line.strip()):
             head = i + 1
         elif by_subject and _starts_earlier_message(lines, i, rules.quotes):
             head = i + 1 if rules.quotes.separator.fullmatch(line.strip()) else i
