@@ -8,6 +8,9 @@ repay their start-up (each loads the rules once), and live until the service sto
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -21,11 +24,20 @@ Pending = Callable[[], list[Prepared]]  # the prepared messages, in order, when 
 _stages: Stages | None = None  # in a worker: built once by _start_worker
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent: int) -> None:
     global _stages
     from intake.app import App  # the composition root builds the stages, as in the parent
 
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     _stages = App.build(settings).stages
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose service was killed (``kill -9``, a crash) is left waiting for work
+    that never comes: it leaves too, at most a second later."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _prepare_in_worker(raws: list[bytes]) -> list[Prepared]:
@@ -72,7 +84,7 @@ class PreparePool:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
                                              initializer=_start_worker,
-                                             initargs=(self.settings,))  # fmt: skip
+                                             initargs=(self.settings, os.getpid()))  # fmt: skip
         return self._pool
 
     def close(self) -> None:

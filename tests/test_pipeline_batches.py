@@ -1,5 +1,8 @@
 """Messages are stored and processed in batches: one failure, one copy, one repeat at a time."""
 
+import os
+import signal
+import subprocess
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,7 +21,7 @@ from intake.messages import RawMessage
 from intake.rules import Rules
 from intake.store import Event, MailboxCursor, MessageRecord, RawBlob, Reply, Submission
 from tests.support.mail import submission_email
-from tests.support.service import PROJECT, wait_for, write_config
+from tests.support.service import INTAKE, PROJECT, wait_for, write_config
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +186,34 @@ def test_on_postgresql_one_instance_at_a_time_stores(
     polling.join(timeout=30)
     assert not polling.is_alive() and count(app, Submission) == 3
     other.dispose()
+
+
+def _workers_marked(mark: str) -> list[int]:
+    """Worker processes whose environment carries ``mark``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"spawn_main" in (proc / "cmdline").read_bytes() and (
+                mark.encode() in (proc / "environ").read_bytes()
+            ):
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_a_killed_service_leaves_no_worker_behind(tmp_path: Path, rules: Rules) -> None:
+    """GIVEN a poll whose worker has started WHEN the service is killed (kill -9) THEN the
+    worker leaves too, instead of waiting for work forever."""
+    url = f"sqlite:///{tmp_path}/intake.db"
+    upgrade(url)
+    drop(make_app(tmp_path, url, rules), [submission_email(i, seed=9) for i in range(60)])
+    poll = {"interval_seconds": 30, "batch_size": 10, "workers": 1, "workers_from": 5}
+    config = write_config(tmp_path, db_url=url, poll=poll)
+    mark = f"INTAKE_TEST_MARK={tmp_path.name}"
+    env = {**os.environ, "INTAKE_CRASH_AT": "ledger.recorded:4", mark.split("=")[0]: tmp_path.name}
+    crashed = subprocess.run([*INTAKE, "--config", str(config), "poll", "--once"],
+                             env=env, capture_output=True, timeout=120, check=False)  # fmt: skip
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    assert b"starting 1 parse/extract worker" in crashed.stderr
+    wait_for(lambda: not _workers_marked(mark), 10, "the orphaned worker to leave")
