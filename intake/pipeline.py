@@ -59,8 +59,7 @@ class Started:
 
 class Pipeline:
     def __init__(self, engine: Engine, ledger: Ledger, stages: Stages, outbox: Outbox,
-                 daily_cap: int, *, chunk_size: int = 100,
-                 pool: PreparePool | None = None) -> None:  # fmt: skip
+                 daily_cap: int, *, pool: PreparePool, chunk_size: int = 100) -> None:  # fmt: skip
         self.engine = engine
         self.ledger = ledger
         self.stages = stages
@@ -88,10 +87,7 @@ class Pipeline:
         at hand; the others are read when their chunk is stored."""
         raws = raws or {}
         order = [i for i in message_row_ids if i in raws]
-        if self.pool is not None:
-            pending = self.pool.submit([raws[i] for i in order])
-        else:
-            pending = _in_this_process(self.stages, [raws[i] for i in order])
+        pending = self.pool.submit([raws[i] for i in order])
         return Started(list(message_row_ids), pending, order)
 
     def finish(self, started: Started) -> list[Outcome]:
@@ -219,10 +215,6 @@ class Pipeline:
             add_event(session, actor="operator", action="replay", message_id=row.id)
             session.commit()
         return self.process(message_row_id)
-
-
-def _in_this_process(stages: Stages, raws: list[bytes]) -> Pending:
-    return lambda: [prepare(stages, data) for data in raws]
 
 
 def _reason(e: Exception) -> str:

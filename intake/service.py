@@ -115,8 +115,7 @@ class Service:
         self.scheduler.shutdown(wait=True)  # lets a running poll finish its message
         if self.stop_web is not None:
             self.stop_web()
-        if self.app.pipeline.pool is not None:
-            self.app.pipeline.pool.close()
+        self.app.pipeline.pool.close()
         log.info("service stopped", extra={"instance": self.app.instance})
 
     def run_forever(self) -> None:

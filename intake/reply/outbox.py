@@ -30,31 +30,17 @@ from intake.config import OutboxSettings
 from intake.errors import DeliveryError, PermanentDeliveryError
 from intake.faults import crash_point
 from intake.reply import OutgoingReply, ReplyContext
+from intake.reply.delivered import ClaimedReply, DeliveryRecord
 from intake.reply.mime import build_mime, new_message_id
 from intake.reply.render import ReplyRenderer
 from intake.reply.transport import Envelope, Transport
-from intake.store import Event, Reply, Submission, table_of, utcnow
+from intake.store import Reply, table_of, utcnow
 
 log = logging.getLogger("intake.outbox")
 
 # Replies claimed a transaction: enough to spread the claim, the Maildir's sync and the
 # record over many, few enough that one sender never holds much back from another.
 BATCH_SIZE = 100
-
-
-@dataclass(frozen=True)
-class ClaimedReply:
-    """A reply this sender has claimed: what delivery and its record need."""
-
-    id: int
-    message_id: int
-    submission_id: int | None
-    kind: str
-    to_address: str
-    header_message_id: str
-    raw: bytes
-    attempts: int
-    claimed_at: datetime
 
 
 @dataclass
@@ -85,6 +71,7 @@ class Outbox:
         self.settings = settings
         self.renderer = renderer
         self.domain = settings.from_address.rpartition("@")[2] or "localhost"
+        self.record = DeliveryRecord(engine, settings)
 
     def replies_today(self, session: Session, address: str, now: datetime) -> int:
         """Automatic replies to ``address`` in the last 24 hours (addresses are stored lower
@@ -165,7 +152,7 @@ class Outbox:
         delivered = [c for c, error in zip(batch, errors, strict=True) if error is None]
         for _ in delivered:
             crash_point("outbox.delivered")
-        self._mark_sent(delivered)
+        self.record.sent(delivered)
         report.sent += len(delivered)
         for claimed, error in zip(batch, errors, strict=True):
             if error is not None:
@@ -188,20 +175,20 @@ class Outbox:
                     self._not_delivered(claimed, e, report)
                 else:
                     crash_point("outbox.delivered")
-                    self._mark_sent([claimed])
+                    self.record.sent([claimed])
                     report.sent += 1
         finally:
             self._release(waiting)
 
     def _not_delivered(self, claimed: ClaimedReply, e: DeliveryError, report: SendReport) -> None:
         if isinstance(e, PermanentDeliveryError):
-            self._fail(claimed, str(e))
+            self.record.failed(claimed, str(e))
             report.failed += 1
         elif claimed.attempts >= self.settings.max_attempts:
-            self._fail(claimed, f"gave up after {claimed.attempts} attempts: {e}")
+            self.record.failed(claimed, f"gave up after {claimed.attempts} attempts: {e}")
             report.failed += 1
         else:
-            self._retry(claimed, str(e))
+            self.record.deferred(claimed, str(e))
             report.retrying += 1
         report.errors.append(str(e))
 
@@ -262,68 +249,3 @@ class Outbox:
                 )  # fmt: skip
         except SQLAlchemyError as e:  # then they go stale, and are offered again after that
             log.warning("claims not released", extra={"replies": len(claimed), "error": str(e)})
-
-    def _finish(self, claimed: ClaimedReply, action: str, detail: dict[str, object],
-                **values: object) -> None:  # fmt: skip
-        """Record the outcome of one delivery attempt, with its event, in one transaction."""
-        reply = table_of(Reply).c
-        with self.engine.begin() as conn:
-            conn.execute(update(table_of(Reply)).where(reply.id == claimed.id).values(**values))
-            if action == "reply_failed" and claimed.submission_id is not None:
-                sub = table_of(Submission).c
-                flag = f"reply to {claimed.to_address} failed: {detail['error']}"
-                conn.execute(
-                    update(table_of(Submission))
-                    .where(sub.id == claimed.submission_id)
-                    .values(flag=flag)
-                )
-            if action != "reply_deferred":
-                conn.execute(insert(table_of(Event)), {
-                    "at": utcnow(), "actor": "outbox", "action": action,
-                    "message_id": claimed.message_id, "submission_id": claimed.submission_id,
-                    "detail": detail})  # fmt: skip
-
-    def _mark_sent(self, delivered: list[ClaimedReply]) -> None:
-        """Record delivered replies as sent, with their events, in one transaction."""
-        if not delivered:
-            return
-        reply = table_of(Reply).c
-        now = utcnow()
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(table_of(Reply))
-                .where(reply.id.in_([c.id for c in delivered]))
-                .values(state="sent", sent_at=now, last_error=None)
-            )
-            conn.execute(insert(table_of(Event)), [
-                {"at": now, "actor": "outbox", "action": "reply_sent",
-                 "message_id": c.message_id, "submission_id": c.submission_id,
-                 "detail": {"reply": c.header_message_id, "to": c.to_address}}
-                for c in delivered])  # fmt: skip
-        for c in delivered:
-            log.info(
-                "reply sent",
-                extra={"reply_id": c.id, "to": c.to_address, "kind": c.kind,
-                       "attempts": c.attempts},
-            )  # fmt: skip
-
-    def _retry(self, claimed: ClaimedReply, error: str) -> None:
-        delay = min(
-            self.settings.backoff_seconds * 2 ** (claimed.attempts - 1),
-            self.settings.max_backoff_seconds,
-        )
-        self._finish(
-            claimed,
-            "reply_deferred",
-            {"error": error},
-            state="pending",
-            last_error=error,
-            next_attempt_at=utcnow() + timedelta(seconds=delay),
-        )
-        log.warning(
-            "reply deferred", extra={"reply_id": claimed.id, "error": error, "retry_in_s": delay}
-        )
-
-    def _fail(self, claimed: ClaimedReply, error: str) -> None:
-        self._finish(claimed, "reply_failed", {"error": error}, state="failed", last_error=error)
-        log.error("reply failed", extra={"reply_id": claimed.id, "error": error})
