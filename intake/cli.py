@@ -33,10 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     poll = sub.add_parser("poll", help="process what is in the mailbox now, send replies, exit")
     poll.add_argument("--once", action="store_true", help="(the default) poll one time")
     sub.add_parser("send", help="deliver the replies that are due, then exit")
-    ex = sub.add_parser("extract", help="one message to contract JSON (no database)")
+    ex = sub.add_parser("extract", help="one message (.eml or Outlook .msg) to contract JSON")
     ex.add_argument("file", type=Path)
     ex.add_argument("--json", action="store_true", help="(the default) print JSON")
-    imp = sub.add_parser("import", help="feed .eml or .mbox files into the pipeline")
+    imp = sub.add_parser("import", help="feed .eml, .mbox or .msg files into the pipeline")
     imp.add_argument("files", type=Path, nargs="+")
     rp = sub.add_parser("replay", help="re-run a failed or quarantined message")
     rp.add_argument("id", type=int)
@@ -145,6 +145,7 @@ def _extract(settings: Settings, file: Path) -> int:
         return 2
     rules = Rules.load(settings.rules_dir)
     try:
+        data = _as_email(file.name, data, strict=True)
         parsed = message_parser(settings, rules)(data)
     except ParseError as e:
         print(f"intake: {file}: {e}", file=sys.stderr)
@@ -164,7 +165,27 @@ def _messages_in(path: Path) -> Iterator[tuple[str, bytes]]:
         finally:
             box.close()
     else:
-        yield path.name, data
+        yield path.name, _as_email(path.name, data, strict=False)
+
+
+def _as_email(name: str, data: bytes, *, strict: bool) -> bytes:
+    """An Outlook .msg as the Internet message it stood for; other data as it is. Not
+    ``strict``: an unreadable .msg is kept as it is (the ledger holds it, quarantined)."""
+    from intake.errors import ParseError
+    from intake.readers.msg_file import is_outlook_msg, msg_as_email
+
+    if not is_outlook_msg(data):
+        return data
+    try:
+        converted, warnings = msg_as_email(data, name)
+    except ParseError as e:
+        if strict:
+            raise
+        print(f"intake: {e}: stored as it is", file=sys.stderr)
+        return data
+    for warning in warnings:
+        print(f"intake: {warning}", file=sys.stderr)
+    return converted
 
 
 def _import(app: "App", files: list[Path]) -> int:

@@ -95,10 +95,10 @@ def read_tnef(attachment: Attachment, limits: LimitsSettings) -> Sequence[Contai
     ]
 
 
-def _prop(ole: "OleFileIO", storage: str, prop: int) -> str | bytes | None:
+def msg_property(ole: "OleFileIO", storage: str, prop_id: int) -> str | bytes | None:
     """A property's value: text for 001F/001E streams, bytes for 0102, None if absent."""
     for suffix in ("001F", "001E", "0102"):
-        path = f"{storage}__substg1.0_{prop:04X}{suffix}"
+        path = f"{storage}__substg1.0_{prop_id:04X}{suffix}"
         if ole.exists(path):
             data: bytes = ole.openstream(path).read()
             if suffix == "001F":
@@ -107,38 +107,39 @@ def _prop(ole: "OleFileIO", storage: str, prop: int) -> str | bytes | None:
     return None
 
 
-def _prop_text(ole: "OleFileIO", storage: str, prop: int) -> str:
-    value = _prop(ole, storage, prop)
+def msg_text(ole: "OleFileIO", storage: str, prop_id: int) -> str:
+    value = msg_property(ole, storage, prop_id)
     return value.strip() if isinstance(value, str) else ""
 
 
-def _msg_sender(ole: "OleFileIO") -> tuple[str, str]:
-    emails = (_prop_text(ole, "", prop) for prop in _MSG_SENDER_EMAILS)
+def sender_of(ole: "OleFileIO") -> tuple[str, str]:
+    emails = (msg_text(ole, "", prop_id) for prop_id in _MSG_SENDER_EMAILS)
     email = next((e for e in emails if "@" in e), "")
-    return _prop_text(ole, "", _MSG_SENDER_NAME), email.lower()
+    return msg_text(ole, "", _MSG_SENDER_NAME), email.lower()
 
 
-def _msg_body(ole: "OleFileIO") -> tuple[str, str | None]:
-    plain = _prop(ole, "", _MSG_BODY)
+def body_of(ole: "OleFileIO") -> tuple[str, str | None]:
+    plain = msg_property(ole, "", _MSG_BODY)
     if isinstance(plain, str) and plain.strip():
         return _as_text(plain, None), None
-    html = _prop(ole, "", _MSG_HTML)
+    html = msg_property(ole, "", _MSG_HTML)
     if html:
         return html_to_text(_as_text(html, None)), None
-    if _prop(ole, "", _MSG_RTF):
+    if msg_property(ole, "", _MSG_RTF):
         return "", "its body is in rich text (RTF) only: not read"
     return "", None
 
 
-def _msg_files(ole: "OleFileIO", attachment: Attachment) -> list[Contained]:
+def files_of(ole: "OleFileIO", warnings: list[str], label: str) -> list[Contained]:
+    """The files a .msg carries; a message attached to it is skipped with a warning."""
     storages = sorted({path[0] for path in ole.listdir() if path[0].startswith(_MSG_ATTACHMENT)})
     files = []
     for index, storage in enumerate(storages, 1):
         if ole.exists(f"{storage}/{_MSG_EMBEDDED}"):
-            attachment.warnings.append(f"{attachment.filename}: a message inside it is not read")
+            warnings.append(f"{label}: a message inside it is not read")
             continue
-        data = _prop(ole, f"{storage}/", _MSG_ATTACH_DATA)
-        names = (_base_name(_prop_text(ole, f"{storage}/", p)) for p in _MSG_ATTACH_NAMES)
+        data = msg_property(ole, f"{storage}/", _MSG_ATTACH_DATA)
+        names = (_base_name(msg_text(ole, f"{storage}/", p)) for p in _MSG_ATTACH_NAMES)
         name = next((n for n in names if n), f"msg-part{index}.bin")
         if isinstance(data, bytes) and data:
             files.append(Contained(name, _CONTAINED_TYPE, data))
@@ -151,8 +152,8 @@ def read_msg(attachment: Attachment, limits: LimitsSettings) -> Sequence[Contain
 
     try:
         with OleFileIO(io.BytesIO(attachment.data)) as ole:
-            attachment.text, warning = _msg_body(ole)
-            files = _msg_files(ole, attachment)
+            attachment.text, warning = body_of(ole)
+            files = files_of(ole, attachment.warnings, attachment.filename)
     except Exception as e:  # the library raises many kinds of error on damaged files
         return _damaged(attachment, e)
     attachment.warnings.extend([f"{attachment.filename}: {warning}"] if warning else [])
@@ -165,7 +166,7 @@ def msg_sender(data: bytes) -> tuple[str, str] | None:
 
     try:
         with OleFileIO(io.BytesIO(data)) as ole:
-            name, email = _msg_sender(ole)
+            name, email = sender_of(ole)
     except Exception:  # an unreadable .msg has already been warned about by read_msg
         return None
     return (name, email) if email else None

@@ -8,6 +8,7 @@ needs is written: no property stream, no recipients, no named properties. Stream
 """
 
 import struct
+from datetime import UTC, datetime
 
 SECTOR, MINI_SECTOR, MINI_CUTOFF = 512, 64, 4096
 FREE, END, FAT_SECTOR, NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
@@ -122,14 +123,21 @@ def outlook_msg(
     body: str | None = None,
     html: str | None = None,
     files: list[tuple[str, bytes]] | None = None,
+    properties: dict[int, str] | None = None,
+    sent: datetime | None = None,
 ) -> bytes:
-    """A saved Outlook message: sender, subject, a plain or HTML body, attached files."""
+    """A saved Outlook message: sender, subject, a plain or HTML body, attached files;
+    ``properties``: more text properties (id -> value); ``sent``: its submit time."""
     streams = dict([_text(0x0037, subject), _text(0x0C1A, sender_name),
                     _text(0x5D01, sender_email)])  # fmt: skip
     if body is not None:
         streams.update([_text(0x1000, body)])
     if html is not None:
         streams["__substg1.0_10130102"] = html.encode("utf-8")
+    streams.update(_text(prop_id, value) for prop_id, value in (properties or {}).items())
+    if sent is not None:  # PT_SYSTIME 0x0039, after the top-level message's 32-byte header
+        ticks = int((sent - datetime(1601, 1, 1, tzinfo=UTC)).total_seconds() * 10**7)
+        streams["__properties_version1.0"] = b"\0" * 32 + struct.pack("<IIQ", 0x00390040, 2, ticks)
     for index, (name, data) in enumerate(files or []):
         storage = f"__attach_version1.0_#{index:08X}"
         streams[f"{storage}/__substg1.0_37010102"] = data
