@@ -5,12 +5,8 @@ from pathlib import Path
 import pytest
 
 from intake.extract.arrangement import ArrangementRules
-from intake.extract.money import (
-    SavingsWording,
-    find_no_savings_reason,
-    parse_amount,
-    parse_savings,
-)
+from intake.extract.figures import parse_amount
+from intake.extract.money import SavingsWording, find_no_savings_reason, parse_savings
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 Row = tuple[int, str, str, str | None]  # amount, period, basis, year

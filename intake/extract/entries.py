@@ -7,7 +7,8 @@ from datetime import date
 from intake.contract import Organisation, Saving, SubmissionEntry
 from intake.extract import organisations as orgs
 from intake.extract.dates import normalise_year_label, parse_start_year
-from intake.extract.money import find_no_savings_reason, parse_amount, parse_savings
+from intake.extract.figures import parse_amount
+from intake.extract.money import find_no_savings_reason, parse_savings
 from intake.gazetteer import MatchContext
 from intake.rules import Rules
 
