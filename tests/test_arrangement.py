@@ -28,7 +28,10 @@ def rules() -> ArrangementRules:
         ("a joint chief executive", "shared_management"),
         ("overseen by a joint committee", "joint_committee"),
         ("Adur is the lead authority", "lead_authority"),
-        ("a shared service hosted by Adur", "lead_authority"),
+        ("Adur acts as lead authority under section 101", "lead_authority"),
+        # a host is not a lead authority: readers record a hosted service as shared
+        ("a shared service hosted by Adur", "shared_service"),
+        ("Lichfield hosts the service for both councils", "shared_service"),
         ("the function is delegated to Worthing", "lead_authority"),
         ("a Teckal company", "company"),
         ("a wholly owned company of three councils", "company"),
@@ -36,6 +39,7 @@ def rules() -> ArrangementRules:
         ("run by Acme Services Ltd", "company"),
         ("a joint procurement exercise", "joint_procurement"),
         ("a framework agreement for agency staff", "joint_procurement"),
+        ("one joint waste and street cleansing contract", "joint_procurement"),
         ("we work together", None),
     ],
 )
