@@ -60,6 +60,23 @@ def test_a_labelled_savings_value(
     assert entry.savings_none_reason == reason
 
 
+@pytest.mark.parametrize(
+    ("councils", "roles"),
+    [
+        ("Babergh District Council (lead), Mid Suffolk District Council", ["lead", "partner"]),
+        ("Babergh District Council\nMid Suffolk District Council (lead authority)",
+         ["partner", "lead"]),
+        ("Babergh (lead), Mid Suffolk (lead)", ["partner", "partner"]),  # two leads: neither
+        ("Babergh, Mid Suffolk", ["partner", "partner"]),
+    ],
+)  # fmt: skip
+def test_a_lead_marked_in_a_list_of_councils_is_the_lead(councils: str, roles: list[str]) -> None:
+    body = f"Councils involved: {councils}\nService area: Legal\nSavings: £95,000 a year\n"
+    [entry] = extract(body).submissions
+    assert [o.code for o in entry.organisations] == ["E07000200", "E07000203"]
+    assert [o.role for o in entry.organisations] == roles
+
+
 def test_form_description_names_the_councils_when_no_field_does() -> None:
     body = (
         "Background:\nBabergh and Mid Suffolk have shared a legal team since 2012.\n\n"

@@ -118,6 +118,13 @@ def test_parse_amount(text: str, expected: int | None) -> None:
                 (3_000_000, "cumulative", "expected", None),
             ],
         ),
+        (
+            "The partnership has saved £2.4m over its first four years, roughly £600,000 a year.",
+            [
+                (2_400_000, "cumulative", "achieved", None),
+                (600_000, "annual", "achieved", None),
+            ],
+        ),
         ("£1.2m a year", []),
         ("a £2m contract", []),
         ("The council has 120,000 residents and a £40m budget.", []),
@@ -167,6 +174,10 @@ def test_parse_savings_of_a_savings_value(
         ("No cashable savings. The aim was resilience.", "The aim was resilience"),
         ("It was not about saving money; it was about quality", "it was about quality"),
         ("No savings\nStart date: 2014", "No savings"),
+        (
+            "the shared service was not set up to save money but to keep a small team resilient",
+            "to keep a small team resilient",
+        ),
         ("We saved £300k a year", None),
         ("Savings were significant", None),
     ],

@@ -79,7 +79,13 @@ def _field_organisations(lead: str, partners: str, ctx: EntryContext) -> list[Or
             for org in found:
                 org.role = "partner"
     if partners:
-        found += orgs.from_value(partners, "partner", rules.gazetteer, ctx.match, ctx.warnings)
+        marker = None if lead else rules.arrangements.lead_after  # a list's "(lead)"
+        listed = orgs.from_value(partners, "partner", rules.gazetteer, ctx.match, ctx.warnings,
+                                 marker)  # fmt: skip
+        if sum(org.role == "lead" for org in listed) > 1:
+            for org in listed:
+                org.role = "partner"
+        found += listed
     return orgs.dedupe(found)
 
 

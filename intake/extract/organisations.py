@@ -59,14 +59,17 @@ def from_value(
     gazetteer: Gazetteer,
     context: MatchContext | None,
     warnings: list[str],
+    lead_after: re.Pattern[str] | None = None,
 ) -> list[Organisation]:
-    """Bodies listed in a field value ('Adur, Worthing & Mid Sussex Police')."""
+    """Bodies listed in a field value ('Adur, Worthing & Mid Sussex Police'); with
+    ``lead_after``, one marked as the lead ('Mansfield District Council (lead)') is."""
     matches = gazetteer.match_all(value, context)
     orgs: list[Organisation] = []
     covered = 0
     for m in sorted(matches, key=lambda m: m.start):
         orgs.extend(_unknown(value[covered : m.start], role, gazetteer))
-        orgs.append(to_organisation(m, role))
+        marked = lead_after is not None and lead_after.match(value[m.end : m.end + 40])
+        orgs.append(to_organisation(m, "lead" if marked else role))
         if m.warning:
             warnings.append(m.warning)
         covered = max(covered, m.end)

@@ -44,6 +44,10 @@ class ServicesFile(BaseModel):
     reported_by: list[str] = []
 
 
+# "Finance have *now* confirmed": a word between the auxiliary and the verb.
+_ADVERBS = r"(?:now|already|just|also|kindly|since)"
+
+
 class ServiceTaxonomy:
     """Service-area keywords, compiled once at start.
 
@@ -67,7 +71,8 @@ class ServiceTaxonomy:
         values.update(combined)
         verbs = "|".join(r"\s+".join(map(re.escape, v.split())) for v in data.reported_by)
         self._reported_by = re.compile(
-            rf"^\s+(?:(?:team|colleagues)\s+)?(?:(?:have|has)\s+)?(?:{verbs})\b", re.IGNORECASE
+            rf"^\s+(?:(?:team|colleagues)\s+)?(?:(?:have|has|had)\s+)?(?:{_ADVERBS}\s+)?(?:{verbs})\b",
+            re.IGNORECASE
         ) if verbs else None  # fmt: skip
         self._prose = PhraseMatcher(prose, plurals=True)
         self._values = PhraseMatcher(values, plurals=True)
