@@ -85,6 +85,25 @@ def test_we_share_with_a_council_makes_the_sender_a_participant() -> None:
     assert result.sender.organisation_code == MID_SUFFOLK
 
 
+@pytest.mark.parametrize(
+    ("signature", "code"),
+    [
+        ("Jo Smith\nHead of Legal\nWorthing Borough Council\nTel: 01903 221000", "E07000229"),
+        ("Jo Smith\nHead of Legal\nAdur & Worthing Councils", None),  # works for both
+        ("Jo Smith", None),  # the shared domain alone does not say which
+    ],
+)
+def test_on_a_shared_domain_the_senders_council_is_the_one_the_signature_names(
+    signature: str, code: str | None
+) -> None:
+    body = (
+        "Adur District Council and Worthing Borough Council share one legal team. "
+        f"It saves £90,000 a year.\n\nKind regards\n\n{signature}\n"
+    )
+    result = extract(body, sender="jo.smith@adur-worthing.gov.uk")
+    assert result.sender.organisation_code == code
+
+
 def test_the_recipient_is_not_a_participant() -> None:
     result = extract("For the LGA: Babergh and Mid Suffolk share a legal team.\n")
     assert [code for code, _ in roles(result)] == [BABERGH, MID_SUFFOLK]

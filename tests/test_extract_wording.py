@@ -169,6 +169,8 @@ def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None)
     ("text", "codes"),
     [
         ("South Holland joined a new partnership in Lincolnshire.", ["E07000140"]),
+        ("Cumberland and Westmorland and Furness run one archive for historic Cumbria.",
+         ["E06000063", "E06000064"]),
         ("Lincolnshire County Council joined the partnership.", ["E10000019"]),
         ("the Kent districts' partnership network", []),
         ("Kent and Medway share a team.", ["E10000016", "E06000035"]),
@@ -179,6 +181,9 @@ def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None)
         ("Babergh and Mid Suffolk's shared legal service", ["E07000200", "E07000203"]),
         ("Ipswich's legal team serves Babergh", ["E07000202", "E07000200"]),
         ("King's Lynn and West Norfolk", ["E07000146"]),
+        # a capitalised word on the line above or below is not part of the name
+        ("Transformation Lead\nLewes District Council\nTel: 01273 471600", ["E07000063"]),
+        ("the Lead Lewes District Council Officer", []),
     ],
 )  # fmt: skip
 def test_a_bare_name_for_the_place_is_not_its_council(text: str, codes: list[str]) -> None:

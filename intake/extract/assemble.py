@@ -81,7 +81,7 @@ class Extractor:
             found = []
         result.submissions = found
         if result.sender.organisation_code is None and parsed.from_email:
-            result.sender.organisation_code = self._shared_domain_council(parsed.from_email, found)
+            result.sender.organisation_code = self._shared_domain_council(parsed)
         for attachment in parsed.attachments:
             result.warnings.extend(attachment.warnings)
         result.warnings.extend(dict.fromkeys(ctx.warnings))
@@ -97,11 +97,14 @@ class Extractor:
             return False
         return self.rules.kinds.enquiry.search(text) is not None
 
-    def _shared_domain_council(self, email: str, found: list[SubmissionEntry]) -> str | None:
-        """A domain several councils share ('adur-worthing.gov.uk'): the one named first."""
-        on_domain = {c.code for c in self.rules.gazetteer.councils_by_email(email)}
-        named = [o.code for entry in found for o in entry.organisations if o.code in on_domain]
-        return named[0] if named else None
+    def _shared_domain_council(self, parsed: ParsedMessage) -> str | None:
+        """A domain several councils share ('adur-worthing.gov.uk'): the one of them the
+        signature names. None when it names several (the sender works for all of them,
+        as readers record it) or none: the domain alone does not say which."""
+        gazetteer = self.rules.gazetteer
+        on_domain = {c.code for c in gazetteer.councils_by_email(parsed.from_email or "")}
+        named = {m.code for m in gazetteer.find_in_text(parsed.signature) if m.code in on_domain}
+        return named.pop() if len(named) == 1 else None
 
     def _entries(
         self, parsed: ParsedMessage, ctx: entries.EntryContext, *, follow_up: bool

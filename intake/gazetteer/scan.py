@@ -38,6 +38,12 @@ def _blank_between(text: str, left: Token, right: Token) -> bool:
     return text[left.end : right.start].strip() == "" and left.end < right.start
 
 
+def _same_line(text: str, left: Token, right: Token) -> bool:
+    """Only spaces between: a capitalised word on the line before ('Head of Legal' above
+    'Adur District Council' in a signature) is not part of the name."""
+    return _blank_between(text, left, right) and "\n" not in text[left.end : right.start]
+
+
 class _Scanner:
     def __init__(self, gaz: "Gazetteer", text: str, strict: bool) -> None:
         self.gaz, self.text, self.strict = gaz, text, strict
@@ -79,13 +85,13 @@ class _Scanner:
         before = self.tokens[first - 1] if first else None
         if (
             before
-            and _blank_between(self.text, before, span[0])
+            and _same_line(self.text, before, span[0])
             and before.raw[0].isupper()
             and before.norm not in LEADING_OK
         ):
             return False
         after = self.tokens[end] if end < len(self.tokens) else None
-        if after and _blank_between(self.text, span[-1], after):
+        if after and _same_line(self.text, span[-1], after):
             return not (after.raw[0].isupper() and after.norm not in LOWER_OK)
         return True
 
