@@ -26,6 +26,10 @@ def rules() -> ArrangementRules:
         ("Shared Services", "shared_service"),
         ("a shared management team", "shared_management"),
         ("a joint chief executive", "shared_management"),
+        (
+            "agreed to share a single managing director and senior management team",
+            "shared_management",
+        ),
         ("overseen by a joint committee", "joint_committee"),
         ("Adur is the lead authority", "lead_authority"),
         ("Adur acts as lead authority under section 101", "lead_authority"),

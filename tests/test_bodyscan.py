@@ -39,7 +39,10 @@ def gaz() -> Gazetteer:
             "Kent Fire and Rescue Service and Kent Police",
             ["Kent Fire and Rescue Service", "Kent Police"],
         ),
+        # a body's name is written with capitals: this is a building
+        ("Shropshire Council and West Mercia Police work from Shrewsbury police station",
+         ["Shropshire Council", "West Mercia Police"]),
     ],
-)
+)  # fmt: skip
 def test_body_names_are_read_whole(gaz: Gazetteer, text: str, names: list[str]) -> None:
     assert [m.text for m in gaz.find_in_text(text)] == names

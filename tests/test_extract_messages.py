@@ -1,8 +1,14 @@
 """Extraction of whole messages: follow-ups, forwards, labelled values, titles, speed."""
 
+from email.message import EmailMessage
+
 import pytest
 
-from tests.test_extract_prose import extract
+from intake.config import LimitsSettings
+from intake.extract.assemble import Extractor
+from intake.parse.mime import parse_message
+from intake.validate import validate
+from tests.test_extract_prose import RULES, extract
 
 
 def test_a_follow_up_keeps_only_the_facts_it_adds() -> None:
@@ -114,3 +120,46 @@ def test_a_plain_text_message_in_prose_is_a_submission() -> None:
     result = extract(body)
     assert result.kind == "submission"
     assert result.submissions[0].service_areas == ["legal"]
+
+
+def _with_csv(body: str, csv: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Helen Moore <helen.moore@sevenoaks.gov.uk>", "sharedservices@x"
+    msg["Subject"], msg["Message-ID"] = "Shared service example", "<parts@sevenoaks.gov.uk>"
+    msg["Date"] = "Mon, 07 Dec 2026 09:00:00 +0000"
+    msg.set_content(body)
+    msg.add_attachment(csv.encode(), maintype="text", subtype="csv", filename="sheet.csv")
+    return msg.as_bytes()
+
+
+PARTS_BODY = (
+    "Councils: Sevenoaks District Council (lead) and Dartford Borough Council\n"
+    "Service: revenues and benefits\nRunning since: 2008\n\n"
+    "The savings and a short description are in the attached sheet.\n\nHelen\n"
+)
+
+
+def test_an_arrangement_told_partly_in_the_body_and_partly_attached_is_one_entry() -> None:
+    """GIVEN councils and service in the body, savings and description in the attached
+    sheet WHEN extracted THEN one entry with all of them, each with its own source."""
+    csv = 'Savings,Description\n"£390,000 a year","One team runs council tax and benefits."\n'
+    parsed = parse_message(_with_csv(PARTS_BODY, csv), LimitsSettings(), RULES.kinds)
+    [entry] = validate(Extractor(RULES).extract(parsed), RULES.validation).submissions
+    assert [(o.code, o.role) for o in entry.organisations] == [
+        ("E07000111", "lead"), ("E07000107", "partner")]  # fmt: skip
+    assert entry.service_areas == ["revenues_benefits"] and entry.start_year == 2008
+    assert [s.amount_gbp for s in entry.savings] == [390000]
+    assert entry.description == "One team runs council tax and benefits."
+    assert entry.missing == []
+    assert entry.sources["organisations"] == "body"
+    assert entry.sources["savings"] == entry.sources["description"] == "attachment:sheet.csv"
+
+
+def test_an_attachment_naming_other_councils_is_another_arrangement() -> None:
+    csv = (
+        "Lead council,Partner councils,Service,Savings\n"
+        "Tonbridge and Malling Borough Council,Tunbridge Wells Borough Council,Waste,"
+        '"£100,000 a year"\n'
+    )
+    parsed = parse_message(_with_csv(PARTS_BODY, csv), LimitsSettings(), RULES.kinds)
+    assert len(Extractor(RULES).extract(parsed).submissions) == 2

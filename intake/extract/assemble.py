@@ -109,8 +109,8 @@ class Extractor:
     def _entries(
         self, parsed: ParsedMessage, ctx: entries.EntryContext, *, follow_up: bool
     ) -> list[SubmissionEntry]:
-        found = self._body_fields(parsed.new_text, ctx, follow_up)
-        found += self._attachments(parsed, ctx)
+        found = _told_in_parts(self._body_fields(parsed.new_text, ctx, follow_up),
+                               self._attachments(parsed, ctx))  # fmt: skip
         attached_prose = self._attached_prose(parsed, ctx) if not found else []
         if not found:
             found = [(entry, {}, "body") for entry in self._body_prose(parsed.new_text, ctx,
@@ -211,3 +211,33 @@ class Extractor:
         if rules.services.classify(core) or rules.arrangements.classify_arrangement_type(core):
             entry.title = core
             entry.sources["title"] = "subject"
+
+
+_FACTS = ("title", "organisations", "service_areas", "arrangement_type", "status", "start_year",
+          "savings", "savings_none_reason", "description", "benefits")  # fmt: skip
+
+
+def _told_in_parts(body: Found, attached: Found) -> Found:
+    """'The savings and a description are in the attached sheet': one entry from the
+    body and one from one attachment are one arrangement told in two parts when they do
+    not name different councils or different services. The body's facts stand; the
+    attachment's fill the rest, each with its own source."""
+    if len(body) != 1 or len(attached) != 1:
+        return body + attached
+    (entry, fields, source), (other, other_fields, other_source) = body[0], attached[0]
+    codes, other_codes = _council_codes(entry), _council_codes(other)
+    areas, other_areas = set(entry.service_areas), set(other.service_areas)
+    if (codes and other_codes and codes != other_codes) or (
+        areas and other_areas and not areas & other_areas
+    ):
+        return body + attached
+    for name in _FACTS:
+        if getattr(entry, name) in (None, [], "") and getattr(other, name) not in (None, [], ""):
+            setattr(entry, name, getattr(other, name))
+            entry.sources[name] = other.sources.get(name, other_source)
+    merged_fields = {**other_fields, **{k: v for k, v in fields.items() if v}}
+    return [(entry, merged_fields, source)]
+
+
+def _council_codes(entry: SubmissionEntry) -> set[str]:
+    return {o.current_code for o in entry.organisations if o.current_code}

@@ -78,7 +78,7 @@ class BodyFinder:
         found, words, roots = [], tokens.words, self.endings.root
         for j, word in enumerate(words):
             length = self.endings.longest(words, j) if word in roots else 0
-            if not length:
+            if not length or not tokens.first_char(j).isupper():  # 'Shrewsbury police station'
                 continue
             last = j + length - 1
             kind = self.ending_kind[tuple(words[j : last + 1])]

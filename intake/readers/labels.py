@@ -106,10 +106,24 @@ def canonical_label(label: str, rules: FormFieldRules) -> str | None:
     return key
 
 
+_ASIDE = re.compile(r"\s*\([^)]*\)")  # "Savings (say whether per year or to date)"
+_BILINGUAL = re.compile(r"\s+/\s+")  # "Cyngor arweiniol / Lead council"
+
+
 def _canonical_label(label: str, rules: FormFieldRules) -> str | None:
     first, _, rest = label.strip().partition("\n")
     if rest:
         return canonical_label(label.replace("\n", " "), rules) or canonical_label(first, rules)
+    key = _label_key(label, rules)
+    if key is None and "(" in label:
+        key = _label_key(_ASIDE.sub("", label), rules)
+    if key is None and _BILINGUAL.search(label):
+        key = next(filter(None, (_label_key(part, rules) for part in _BILINGUAL.split(label))),
+                   None)  # fmt: skip
+    return key
+
+
+def _label_key(label: str, rules: FormFieldRules) -> str | None:
     norm = normalise_label(label)
     if not norm or len(norm.split()) > rules.max_label_words:
         return None
