@@ -3,8 +3,9 @@
 ``parse_start_year`` reads either a value (a "Start date:" field, a table cell) or a
 sentence, and trusts in this order:
 1. a year after a start word ("since April 2014", "went live in October 2016",
-   "established 2009"); the first such year wins, so "started in 2013, savings in
-   2017/18" gives 2013;
+   "established 2009"), or before one at the start of a clause ("In 2018 the two
+   councils agreed to share"); the first such year wins, so "started in 2013, savings
+   in 2017/18" gives 2013;
 2. a year after "from" ("from 1 April 2019"), unless the same clause is about money
    ("save £250k a year from 2027" is not a start);
 3. in a short value without money in it ("2014/15", "April 2014"), its first year;
@@ -29,6 +30,12 @@ _START_WORDS = (
     r"combined their|combined our"
 )
 _START = re.compile(rf"\b(?:{_START_WORDS})\b[^.;\n£]{{0,90}}?{_YEAR}", re.IGNORECASE)
+# "In 2018 the two councils agreed to share ...": the year first, at the clause's start.
+_YEAR_FIRST = re.compile(
+    rf"^\W*in\s+(?:[A-Z][a-z]+\s+)?{_YEAR}\b[^.;\n£]{{0,120}}?"
+    rf"\b(?:{_START_WORDS}|agreed to|decided to|joined|came together)\b",
+    re.IGNORECASE,
+)
 _FROM = re.compile(
     rf"\bfrom\b[^.;\n\d]{{0,20}}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?[^.;\n\d]{{0,12}}{_YEAR}",
     re.IGNORECASE,
@@ -55,7 +62,9 @@ def parse_start_year(text: str, *, today: date | None = None) -> int | None:
     """The year an arrangement began, read from a value or a sentence (see module doc)."""
     latest = today.year if today else None
     for clause in re.split(r"[.;\n]\s", text):
-        year = _past_year(_START.finditer(clause), latest)
+        year = _past_year(_START.finditer(clause), latest) or _past_year(
+            _YEAR_FIRST.finditer(clause), latest
+        )
         if year:
             return year
     for clause in re.split(r"[.;\n]\s", text):
