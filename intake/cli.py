@@ -150,7 +150,8 @@ def _extract(settings: Settings, file: Path) -> int:
     except ParseError as e:
         print(f"intake: {file}: {e}", file=sys.stderr)
         return 2
-    result = validate(Extractor(rules).extract(parsed), ValidationRules.load(settings.rules_dir))
+    extractor = Extractor(rules, settings.outbox.from_address)
+    result = validate(extractor.extract(parsed), ValidationRules.load(settings.rules_dir))
     print(result.model_dump_json(indent=2))
     return 0
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intake.config import LimitsSettings, Settings
+from intake.config import LimitsSettings, OutboxSettings, Settings
 from intake.contract import ExtractResult, SubmissionEntry
 from intake.errors import IntakeError
 from intake.extract.assemble import Extractor
@@ -25,6 +25,7 @@ from intake.rules import Rules
 from intake.validate import validate
 
 MIN_DESCRIPTION_OVERLAP = 0.5
+OUR_ADDRESS = OutboxSettings().from_address  # where the samples were sent
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -124,14 +125,17 @@ def compare(name: str, expected: ExtractResult, actual: ExtractResult, report: E
             report.record(label, "description", True, same or (want.description, got.description))
 
 
-def extract_file(path: Path, rules: Rules, limits: LimitsSettings) -> ExtractResult:
+def extract_file(path: Path, rules: Rules, limits: LimitsSettings,
+                 our_address: str | None = None) -> ExtractResult:  # fmt: skip
     """What ``intake extract PATH --json`` reports for one message."""
     parsed = parse_message(path.read_bytes(), limits, rules.kinds)
-    return validate(Extractor(rules).extract(parsed), rules.validation)
+    return validate(Extractor(rules, our_address).extract(parsed), rules.validation)
 
 
-def evaluate(dir: Path, rules_dir: Path, limits: LimitsSettings) -> EvalReport:
-    """Score every ``NAME.eml`` in ``dir`` that has a ``NAME.json`` beside it."""
+def evaluate(dir: Path, rules_dir: Path, limits: LimitsSettings,
+             our_address: str | None = OUR_ADDRESS) -> EvalReport:  # fmt: skip
+    """Score every ``NAME.eml`` in ``dir`` that has a ``NAME.json`` beside it, as
+    received at ``our_address`` (replies to our own messages are follow-ups)."""
     rules = Rules.load(rules_dir)
     report = EvalReport()
     for eml in sorted(dir.glob("*.eml")):
@@ -140,7 +144,7 @@ def evaluate(dir: Path, rules_dir: Path, limits: LimitsSettings) -> EvalReport:
             continue
         expected = ExtractResult.model_validate_json(expected_path.read_text(encoding="utf-8"))
         try:
-            actual = extract_file(eml, rules, limits)
+            actual = extract_file(eml, rules, limits, our_address)
         except IntakeError as e:
             report.mismatches.append(f"{eml.name}: not read: {e}")
             actual = ExtractResult(kind="not_submission")
@@ -153,7 +157,7 @@ def main(dir: Path, settings: Settings, min_score: float = 0.95) -> int:
     if not dir.is_dir():
         print(f"intake: {dir}: not a directory", file=sys.stderr)
         return 2
-    report = evaluate(dir, settings.rules_dir, settings.limits)
+    report = evaluate(dir, settings.rules_dir, settings.limits, settings.outbox.from_address)
     if report.files == 0:
         print(f"intake: {dir}: no .eml file with an expected .json beside it", file=sys.stderr)
         return 2

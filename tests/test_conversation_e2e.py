@@ -114,6 +114,42 @@ def test_follow_ups_in_the_thread_and_by_reference_complete_their_submissions(
     store.close()
 
 
+def test_a_reply_that_lost_the_reference_still_completes_its_submission_once(
+    tmp_path: Path, db_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
+    smtp_server: SmtpTestServer,
+) -> None:  # fmt: skip
+    """GIVEN a query for a description and savings WHEN the council answers in the thread
+    with a subject of its own and nothing quoted THEN its description and figure complete
+    the submission, which is acknowledged and never asked for them again."""
+    without_description = ADUR_LEGAL[:3]
+    dovecot_server.append_many(imap_account, [
+        email(JO, "Shared legal service", labelled(without_description))])  # fmt: skip
+    config = write_config(tmp_path, db_url=db_url, imap=imap_account, smtp=smtp_server)
+    assert poll(config)["replies_sent"] == 1
+    [query] = smtp_server.messages
+    store = Store(db_url)
+    [held] = submissions(store)
+    assert sorted(held.missing) == ["description", "savings"]
+    assert query["Message-ID"].startswith(f"<{held.reference}.")  # the thread names it
+
+    dovecot_server.append_many(imap_account, [
+        email(JO, "Legal details",
+              "Hello,\n\nAnswers as promised. We run one shared legal team for both "
+              "councils from a single office in Worthing.\n\nIt saves about £90,000 a "
+              "year.\n\nThanks,\nJo",
+              In_Reply_To=query["Message-ID"]),
+    ])  # fmt: skip
+    assert poll(config)["replies_sent"] == 1
+    [ack] = smtp_server.messages[1:]
+    assert held.reference and held.reference in ack["Subject"]
+    assert store.reply_kinds() == {"query": 1, "acknowledgement": 1}
+    [done] = submissions(store)
+    assert (done.missing, done.review_state) == ([], "pending")
+    assert done.description is not None and "shared legal team" in done.description
+    assert "Thanks" not in done.description and "£" not in done.description
+    store.close()
+
+
 def test_copies_and_the_partners_own_words_make_one_record_in_the_queue(
     tmp_path: Path, db_url: str, dovecot_server: DovecotServer, imap_account: ImapAccount,
     smtp_server: SmtpTestServer,

@@ -169,6 +169,15 @@ def test_automated_reason(parsed: ParsedMessage, reason: str | None) -> None:
         (message(body="see ss-2026-00002\n\n> SS-2026-00003"), "SS-2026-00002"),
         (message(body=QUOTED_REFERENCE), "SS-2026-00042"),
         (message(body="SS-2026-0004 is too short, XSS-2026-000420 too long"), None),
+        # a subject that lost it, nothing quoted: the Message-ID of our reply names it
+        (
+            message(
+                "In-Reply-To: <SS-2026-00077.3f2a9c@local.gov.uk>",
+                subject="RE: Legal",
+                body="About £58k a year.",
+            ),
+            "SS-2026-00077",
+        ),
     ],
 )
 def test_find_reference(parsed: ParsedMessage, reference: str | None) -> None:

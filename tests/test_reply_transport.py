@@ -127,6 +127,13 @@ def test_new_message_id_is_unique_and_in_the_domain() -> None:
     assert first.startswith("<") and first.endswith("@local.gov.uk>")
 
 
+def test_new_message_id_carries_the_reference_it_is_about() -> None:
+    """A council's reply names our Message-ID: the reference in it finds the submission."""
+    assert new_message_id("local.gov.uk", "SS-2026-00042").startswith("<SS-2026-00042.")
+    assert new_message_id("local.gov.uk", "bad ref>").startswith("<") is True
+    assert "bad" not in new_message_id("local.gov.uk", "bad ref>")
+
+
 @pytest.mark.parametrize("domain", ["", "a b", "x@y", "<x>"])
 def test_new_message_id_refuses_a_non_domain(domain: str) -> None:
     with pytest.raises(ValueError):

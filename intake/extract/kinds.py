@@ -86,8 +86,10 @@ def _reference_in(pattern: re.Pattern[str], text: str) -> str | None:
 
 
 def find_reference(msg: ParsedMessage, rules: KindRules) -> str | None:
-    """Our reference (SS-YYYY-NNNNN), from the subject, else new text, else quoted text."""
-    for text in (msg.subject, msg.new_text, msg.quoted_text):
+    """Our reference (SS-YYYY-NNNNN), from the subject, else the new text, else the
+    Message-IDs it replies to (ours carry the reference), else the quoted text."""
+    thread = " ".join([*reversed(msg.references), msg.in_reply_to or ""])
+    for text in (msg.subject, msg.new_text, thread, msg.quoted_text):
         found = _reference_in(rules.reference_pattern, text)
         if found is not None:
             return found.upper()

@@ -46,12 +46,20 @@ _TEXT_PART = b'Content-Type: text/plain; charset="utf-8"\r\n' + _QP
 _HTML_PART = b'Content-Type: text/html; charset="utf-8"\r\n' + _QP
 
 
-def new_message_id(domain: str) -> str:
-    """A fresh, unguessable Message-ID such as ``<3f2a...@local.gov.uk>``."""
+_ID_SAFE = re.compile(r"[A-Za-z0-9-]{1,40}")
+
+
+def new_message_id(domain: str, reference: str | None = None) -> str:
+    """A fresh, unguessable Message-ID such as ``<SS-2026-00042.3f2a...@local.gov.uk>``.
+
+    With the submission's reference in it, a council's reply names the submission in
+    its threading headers even when its subject has lost the reference.
+    """
     domain = domain.strip().strip("@")
     if not domain or any(c in domain for c in "<>@ "):
         raise ValueError(f"not a domain for a Message-ID: {domain!r}")
-    return f"<{secrets.token_hex(16)}@{domain}>"
+    tag = f"{reference}." if reference and _ID_SAFE.fullmatch(reference) else ""
+    return f"<{tag}{secrets.token_hex(16)}@{domain}>"
 
 
 def references_for(reply: OutgoingReply) -> list[str]:

@@ -97,7 +97,7 @@ class Outbox:
         rendered = self.renderer.render(ctx)
         now = utcnow()
         outgoing = OutgoingReply(
-            message_id=new_message_id(self.domain),
+            message_id=new_message_id(self.domain, ctx.reference),
             from_address=self.settings.from_address,
             from_name=self.settings.from_name,
             to=to,
