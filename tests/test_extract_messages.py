@@ -163,3 +163,62 @@ def test_an_attachment_naming_other_councils_is_another_arrangement() -> None:
     )
     parsed = parse_message(_with_csv(PARTS_BODY, csv), LimitsSettings(), RULES.kinds)
     assert len(Extractor(RULES).extract(parsed).submissions) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "description"),
+    [
+        (  # the answer to our question, beside a figure and courtesies
+            "Hi,\n\nAnswers below.\n\nWe run a shared internal audit team of seven staff for "
+            "both councils.\n\nAbout £85k a year.\n\nThanks,\nMark\n",
+            "We run a shared internal audit team of seven staff for both councils.",
+        ),
+        (  # a scope remark and a signature block describe nothing
+            "Hello,\n\nThe partnership also covers the council tax support scheme.\n\n"
+            "Karen Harris\nRevenues & Benefits Manager\nBreckland Council\n",
+            None,
+        ),
+    ],
+)
+def test_a_follow_up_gives_the_sentences_that_say_what_is_shared(
+    body: str, description: str | None
+) -> None:
+    result = extract(body, subject="Re: [SS-2026-00042] Audit partnership")
+    [entry] = result.submissions
+    assert entry.description == description
+
+
+def test_a_follow_up_correcting_the_lead_beside_a_labelled_description() -> None:
+    """GIVEN a reply naming the right lead in a sentence and a 'Description:' line WHEN
+    extracted THEN both: the councils as corrected, and the description."""
+    body = (
+        "Good morning,\n\nOne correction first: the lead council is Wychavon District "
+        "Council, not Malvern Hills District Council. Malvern Hills and Worcester City "
+        "Council are the partners.\n\nDescription: A single building control team, employed "
+        "by Wychavon, serves all three councils.\n\nPaul\n"
+    )
+    result = extract(body, sender="paul@wychavon.gov.uk",
+                     subject="RE: Building control [SS-2026-00143]")  # fmt: skip
+    [entry] = result.submissions
+    assert [(o.code, o.role) for o in entry.organisations] == [
+        ("E07000238", "lead"), ("E07000235", "partner"), ("E07000237", "partner")]  # fmt: skip
+    assert entry.description is not None and entry.description.startswith("A single building")
+    assert entry.missing == ["savings"]
+
+
+def test_a_follow_up_whose_figure_is_in_an_attachment() -> None:
+    """GIVEN 'Figure attached.' and a sheet holding only a saving WHEN extracted THEN
+    that saving, from the attachment."""
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Helen <helen@oadby-wigston.gov.uk>", "sharedservices@x"
+    msg["Subject"], msg["Message-ID"] = "RE: Revenues [SS-2026-00144]", "<f@ow.gov.uk>"
+    msg.set_content("Figure attached.\n\nHelen\n")
+    sheet = 'Measure,Amount (GBP),Financial year\r\nAnnual saving,"64,500",2025/26\r\n'
+    msg.add_attachment(sheet.encode(), maintype="text", subtype="csv", filename="figure.csv")
+    parsed = parse_message(msg.as_bytes(), LimitsSettings(), RULES.kinds)
+    result = Extractor(RULES).extract(parsed)
+    assert result.kind == "follow_up"
+    [entry] = result.submissions
+    assert [(s.amount_gbp, s.period, s.year) for s in entry.savings] == [
+        (64500, "annual", "2025/26")]  # fmt: skip
+    assert entry.sources["savings"] == "attachment:figure.csv"

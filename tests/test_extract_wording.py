@@ -32,7 +32,10 @@ TODAY = date(2026, 12, 7)
         ("we jointly procure highways maintenance", "joint_procurement"),
         ("Legal - shared with Babergh since 2012", "shared_service"),
         ("we shared the findings. The service is run by each council", None),
-        ("a single planning and building control service", None),
+        # one service or team for several councils is a shared one, as readers record it
+        ("a single planning and building control service", "shared_service"),
+        ("The three councils share one emergency planning team", "shared_service"),
+        ("a single point of contact for residents", None),
     ],
 )
 def test_arrangement_type_with_words_inside(text: str, expected: str | None) -> None:
@@ -48,6 +51,8 @@ def test_arrangement_type_with_words_inside(text: str, expected: str | None) -> 
         ("since 2027 is when the plan says it begins", None),
         ("We are pleased with it since the budget round", None),
         ("It ran since 2010 until it was dissolved in 2021", "ended"),
+        ("We expect a further £320,000 a year from 2027/28.", None),  # a saving's date
+        ("The new service starts from April 2027.", "in_development"),
     ],
 )
 def test_status_from_a_dated_start(text: str, expected: str | None) -> None:

@@ -150,8 +150,8 @@ class ArrangementRules:
         for m in self._since.finditer(text):  # "since 2016": running, unless a plan
             if not _is_future(m, today):
                 hits.append(PhraseHit(m.start(), m.end(), "operational"))
-        for m in self._future_start.finditer(text):
-            if _is_future(m, today):
+        for m in self._future_start.finditer(text):  # not "save £320k a year from 2027/28"
+            if _is_future(m, today) and not _MONEY.search(_sentence_around(text, m.start())):
                 hits.append(PhraseHit(m.start(), m.end(), "in_development"))
         if not hits:
             return None
@@ -172,6 +172,16 @@ def _frame_regex(frame: TypeFrame) -> re.Pattern[str]:
     opening, closing = _alternatives(frame.open), _alternatives(frame.close)
     words = rf"(?:[\w'’&/-]+[\s,]+){{0,{frame.gap}}}?"
     return re.compile(rf"\b(?:{opening})\s+{words}(?:{closing})s?\b", re.IGNORECASE)
+
+
+_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b|\bpounds\b", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"[.;!?\n]\s")
+
+
+def _sentence_around(text: str, at: int) -> str:
+    starts = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, at)]
+    end = _SENTENCE_BREAK.search(text, at)
+    return text[starts[-1] if starts else 0 : end.start() if end else len(text)]
 
 
 def _is_future(m: re.Match[str], today: date) -> bool:

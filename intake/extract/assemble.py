@@ -111,7 +111,7 @@ class Extractor:
     ) -> list[SubmissionEntry]:
         found = _told_in_parts(self._body_fields(parsed.new_text, ctx, follow_up),
                                self._attachments(parsed, ctx))  # fmt: skip
-        attached_prose = self._attached_prose(parsed, ctx) if not found else []
+        attached_prose = self._attached_prose(parsed, ctx, follow_up) if not found else []
         if not found:
             found = [(entry, {}, "body") for entry in self._body_prose(parsed.new_text, ctx,
                                                                        follow_up)]  # fmt: skip
@@ -132,8 +132,13 @@ class Extractor:
         if found:
             return found
         fields = fields_from_blocks(_blocks(text), self.rules.form_fields)
-        if entries.has_content(fields) or (follow_up and entries.has_content(fields, least=1)):
+        if entries.has_content(fields):
             return [(entries.from_fields(fields, "body", ctx), fields, "body")]
+        if follow_up and entries.has_content(fields, least=1):
+            # 'Description: ...' beside a sentence correcting the lead: both are answers
+            entry = entries.from_fields(fields, "body", ctx)
+            prose = from_prose(text, "body", ctx, complete=False)
+            return _told_in_parts([(entry, fields, "body")], [(prose, {}, "body")] if prose else [])
         return []
 
     def _attachments(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> Found:
@@ -148,14 +153,16 @@ class Extractor:
                 found.append((entries.from_fields(fields, source, ctx), fields, source))
         return found
 
-    def _attached_prose(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> Found:
-        """Entries from attachments that are neither forms nor tables (a letter, a report)."""
+    def _attached_prose(self, parsed: ParsedMessage, ctx: entries.EntryContext,
+                        follow_up: bool = False) -> Found:  # fmt: skip
+        """Entries from attachments that are neither forms nor tables (a letter, a report);
+        for a follow-up, any fact will do ('Figure attached.')."""
         found: Found = []
         for attachment in parsed.attachments:
             if attachment.rows or entries.has_content(attachment.fields) or not attachment.text:
                 continue
             source = f"attachment:{attachment.filename}"
-            entry = from_prose(attachment.text, source, ctx)
+            entry = from_prose(attachment.text, source, ctx, complete=not follow_up)
             if entry is not None:
                 found.append((entry, {}, source))
         return found
@@ -220,17 +227,21 @@ _FACTS = ("title", "organisations", "service_areas", "arrangement_type", "status
 def _told_in_parts(body: Found, attached: Found) -> Found:
     """'The savings and a description are in the attached sheet': one entry from the
     body and one from one attachment are one arrangement told in two parts when they do
-    not name different councils or different services. The body's facts stand; the
+    not name different councils (one names some of the other's, or none) or different
+    services. The body's facts stand, but for a fuller list of the same councils; the
     attachment's fill the rest, each with its own source."""
     if len(body) != 1 or len(attached) != 1:
         return body + attached
     (entry, fields, source), (other, other_fields, other_source) = body[0], attached[0]
     codes, other_codes = _council_codes(entry), _council_codes(other)
     areas, other_areas = set(entry.service_areas), set(other.service_areas)
-    if (codes and other_codes and codes != other_codes) or (
+    if (codes and other_codes and not (codes <= other_codes or other_codes <= codes)) or (
         areas and other_areas and not areas & other_areas
     ):
         return body + attached
+    if codes < other_codes:  # the other part names more of the same councils
+        entry.organisations = other.organisations
+        entry.sources["organisations"] = other.sources.get("organisations", other_source)
     for name in _FACTS:
         if getattr(entry, name) in (None, [], "") and getattr(other, name) not in (None, [], ""):
             setattr(entry, name, getattr(other, name))

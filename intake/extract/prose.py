@@ -27,6 +27,7 @@ _SINGULAR = re.compile(r"\b(?:I|I['’](?:ve|m|d)|[Mm]y|me)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£])")
 _WITH_END = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
 MAX_DESCRIPTION_CHARS = 4000
+_ABOUT_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b|\bper\s?cent\b|%", re.IGNORECASE)
 
 
 def unwrap(text: str) -> str:
@@ -122,7 +123,25 @@ def from_prose(
     entry.status = rules.arrangements.classify_status(body, today=ctx.today)
     if complete:
         entry.description = " ".join(body.split())[:MAX_DESCRIPTION_CHARS]
+    else:
+        entry.description = _describing(body, ctx)
     record_sources(entry, source)
     if not complete and not entry.sources:
         return None
     return entry
+
+
+def _describing(body: str, ctx: EntryContext) -> str | None:
+    """A reply's description of the arrangement: its sentences that say what is shared
+    (a service and an arrangement type: "we run a shared internal audit team"), other
+    than those about money (the figures are read apart) or asking something. The rest of
+    a reply is its courtesies, its corrections and its signature."""
+    rules = ctx.rules
+    kept = [
+        sentence
+        for sentence in _SENTENCE.split(" ".join(body.split()))
+        if not _ABOUT_MONEY.search(sentence) and not sentence.endswith("?")
+        and rules.arrangements.classify_arrangement_type(sentence)
+        and rules.services.classify(sentence)
+    ]  # fmt: skip
+    return " ".join(kept)[:MAX_DESCRIPTION_CHARS] or None

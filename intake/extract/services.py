@@ -44,6 +44,10 @@ class ServicesFile(BaseModel):
     reported_by: list[str] = []
 
 
+# "the figures from finance." / "to follow from our finance team": a source, at the
+# end of its clause.
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:our\s+|the\s+)?$", re.IGNORECASE)
+_CLAUSE_ENDS = re.compile(r"\s*(?:team|colleagues)?\s*(?:[.;:!,)]|$)", re.IGNORECASE)
 # "Finance have *now* confirmed": a word between the auxiliary and the verb.
 _ADVERBS = r"(?:now|already|just|also|kindly|since)"
 
@@ -78,9 +82,13 @@ class ServiceTaxonomy:
         self._values = PhraseMatcher(values, plurals=True)
 
     def _is_reporter(self, text: str, hit: PhraseHit) -> bool:
-        """'Finance have confirmed ...': the team that reported a fact."""
+        """'Finance have confirmed ...', 'the figures from finance.': the team that
+        reported a fact."""
         after = text[hit.end : hit.end + 40]
-        return self._reported_by is not None and self._reported_by.match(after) is not None
+        if self._reported_by is not None and self._reported_by.match(after) is not None:
+            return True
+        before = text[max(0, hit.start - 20) : hit.start]
+        return _FROM_BEFORE.search(before) is not None and _CLAUSE_ENDS.match(after) is not None
 
     def _listed_before_head(self, text: str) -> list[PhraseHit]:
         """'our legal, HR and finance teams': each item of a list before a plural
