@@ -222,3 +222,29 @@ def test_a_follow_up_whose_figure_is_in_an_attachment() -> None:
     assert [(s.amount_gbp, s.period, s.year) for s in entry.savings] == [
         (64500, "annual", "2025/26")]  # fmt: skip
     assert entry.sources["savings"] == "attachment:figure.csv"
+
+
+def test_a_table_pasted_with_a_rule_under_its_header_gives_one_entry_a_row() -> None:
+    rows = [
+        "| Service | Councils | Since | Saving |",
+        "|---------|----------|:-----:|--------|",
+        "| Internal audit | Gloucester City Council, Stroud District Council | 2015 "
+        "| £60k a year |",
+        "| Legal | Gloucester City Council, Tewkesbury Borough Council | 2019 | £40,000 a year |",
+    ]
+    body = "Hi,\n\nOur arrangements:\n\n" + "\n".join(rows) + "\n\nThanks\n"
+    result = extract(body, sender="mark@gloucester.gov.uk")
+    assert [(e.service_areas, e.start_year, e.status) for e in result.submissions] == [
+        (["audit_fraud"], 2015, "operational"), (["legal"], 2019, "operational")]  # fmt: skip
+
+
+def test_a_subject_above_a_body_of_a_few_words_is_the_submission() -> None:
+    result = extract(
+        "Sent from Outlook for iOS\n", sender="tom.reilly@scambs.gov.uk",
+        subject="Shared planning: South Cambs & Cambridge City, £300k pa since 2018",
+    )  # fmt: skip
+    [entry] = result.submissions
+    assert [o.code for o in entry.organisations] == ["E07000012", "E07000008"]
+    assert (entry.service_areas, entry.start_year) == (["planning"], 2018)
+    assert [s.amount_gbp for s in entry.savings] == [300000]
+    assert entry.sources["organisations"] == "subject" and entry.description is None

@@ -104,6 +104,16 @@ def test_on_a_shared_domain_the_senders_council_is_the_one_the_signature_names(
     assert result.sender.organisation_code == code
 
 
+def test_a_successor_later_in_the_chain_only_dates_the_story() -> None:
+    result = extract(
+        "From 2014 Taunton Deane Borough Council and West Somerset Council shared a chief "
+        "executive. It ended in 2019, when the two councils merged to form Somerset West "
+        "and Taunton Council, in turn replaced by Somerset Council in 2023.\n",
+        sender="alison.kerr@somerset.gov.uk",
+    )
+    assert [code for code, _ in roles(result)] == ["E07000190", "E07000191"]
+
+
 def test_the_recipient_is_not_a_participant() -> None:
     result = extract("For the LGA: Babergh and Mid Suffolk share a legal team.\n")
     assert [code for code, _ in roles(result)] == [BABERGH, MID_SUFFOLK]

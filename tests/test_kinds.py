@@ -119,6 +119,19 @@ QUOTED_REFERENCE = (
             message("List-Unsubscribe: <mailto:u@x>"), "not_submission", id="list-unsubscribe"
         ),
         pytest.param(message("Precedence: bulk"), "not_submission", id="precedence-bulk"),
+        pytest.param(
+            message(body="Adur and Worthing share a legal team.\n\nUnsubscribe: https://x.io/u"),
+            "not_submission",
+            id="unsubscribe-without-list-headers",
+        ),
+        pytest.param(
+            message(
+                body="Adur and Worthing share a legal team. You are receiving this "
+                "because you work in local government."
+            ),
+            "not_submission",
+            id="receiving-this-because",
+        ),
         pytest.param(message(sender=OURS), "not_submission", id="our-own-address"),
         pytest.param(message(), "submission", id="plain"),
         pytest.param(READ_RECEIPT, "auto_reply", id="read-receipt"),

@@ -485,3 +485,27 @@ def test_sniff_type_trusts_content(
     data: bytes, filename: str, declared: str, expected: str
 ) -> None:
     assert sniff_type(data, filename, declared) == expected
+
+
+def test_a_forward_of_a_forward_is_read_through_to_the_original() -> None:
+    """GIVEN 'FW: Fwd:' with an Outlook block around a Gmail forward WHEN parsed THEN the
+    original author is the forwarded sender and their words are in the new text."""
+    body = (
+        "Hello,\n\nPassing this on.\n\nKaren\n\n-----Original Message-----\n"
+        "From: Andrew Barratt <andrew.barratt@tamworth.gov.uk>\nSent: 10 December 2026 16:20\n"
+        "To: Karen Doyle <karen.doyle@tamworth.gov.uk>\nSubject: Fwd: Joint Waste Service\n\n"
+        "Karen - can you send this on to the LGA?\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Nigel Hurst <nigel.hurst@lichfielddc.gov.uk>\nDate: Wed, 9 Dec 2026 at 11:05\n"
+        "Subject: Joint Waste Service\n\nThe Joint Waste Service is a partnership between "
+        "Lichfield and Tamworth, hosted by Lichfield.\n"
+    )
+    data = (
+        "From: Karen Doyle <karen.doyle@tamworth.gov.uk>\nTo: sharedservices@local.gov.uk\n"
+        "Subject: FW: Fwd: Joint Waste Service\nMessage-ID: <fwfw@tamworth.gov.uk>\n"
+        "Content-Type: text/plain; charset=utf-8\n\n" + body
+    ).encode()
+    parsed = parse(data)
+    assert parsed.forwarded_from == "Nigel Hurst <nigel.hurst@lichfielddc.gov.uk>"
+    assert "hosted by Lichfield" in parsed.new_text
+    assert "Forwarded message" not in parsed.new_text

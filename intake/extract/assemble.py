@@ -116,6 +116,8 @@ class Extractor:
             found = [(entry, {}, "body") for entry in self._body_prose(parsed.new_text, ctx,
                                                                        follow_up)]  # fmt: skip
             found = _better_of(found, attached_prose)
+        if not found and not follow_up and len(parsed.new_text.split()) <= _FEW_WORDS:
+            found = self._subject_prose(parsed, ctx)
         for entry, fields, source in found:
             contact, contact_source = self._contact(fields, parsed)
             entry.contact = contact
@@ -123,6 +125,23 @@ class Extractor:
         if len(found) == 1 and not follow_up:
             self._title_from_subject(found[0][0], parsed.subject)
         return [entry for entry, _fields, _source in found]
+
+    def _subject_prose(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> Found:
+        """'Shared planning: South Cambs & Cambridge City, £300k pa since 2018' above a
+        body of a few words ('Sent from my phone'): the subject is the submission."""
+        core = _FORWARD_PREFIX.sub("", self.rules.kinds.subject_core(parsed.subject))
+        entry = from_prose(core, "subject", ctx, complete=False)
+        if entry is None:
+            return []
+        head = item_head(core) or ""  # 'Shared planning: ...' names its service as a value
+        named = [a for a in self.rules.services.classify(head, fallback_other=True) if a != "other"]
+        entry.service_areas = list(dict.fromkeys(named + entry.service_areas))
+        if not entry.organisations or not entry.service_areas:
+            return []
+        entry.description = None  # the subject names the arrangement; it does not describe it
+        entry.sources.pop("description", None)
+        entries.record_sources(entry, "subject")
+        return [(entry, {}, "subject")]
 
     def _body_fields(self, text: str, ctx: entries.EntryContext, follow_up: bool) -> Found:
         """A pasted table's rows, else the labelled lines of the body."""
@@ -220,6 +239,7 @@ class Extractor:
             entry.sources["title"] = "subject"
 
 
+_FEW_WORDS = 12  # a body this short ('Sent from Outlook for iOS') may leave it all to the subject
 _FACTS = ("title", "organisations", "service_areas", "arrangement_type", "status", "start_year",
           "savings", "savings_none_reason", "description", "benefits")  # fmt: skip
 

@@ -67,6 +67,10 @@ def from_fields(fields: dict[str, str], source: str, ctx: EntryContext) -> Submi
     entry.benefits = " ".join(value("benefits").split()) or None
     _fill_from_printed_labels(entry, fields, ctx)
     _fill_from_description(entry, ctx)
+    if entry.status is None and value("start_year"):  # "Since | 2015", "Start date: 2016"
+        entry.status = rules.arrangements.classify_status(
+            f"since {value('start_year')}", today=ctx.today
+        )
     record_sources(entry, source)
     return entry
 

@@ -52,6 +52,11 @@ class AutoReplyRules(RuleSection):
 class ListRules(RuleSection):
     headers: list[str]
     precedence: list[str]
+    body_markers: list[str] = []  # bulk mail sent without list headers
+
+    @cached_property
+    def body_marker(self) -> re.Pattern[str]:
+        return any_of(self.body_markers)
 
 
 def label_line(labels: list[str]) -> re.Pattern[str]:

@@ -74,6 +74,9 @@ def _list_reason(msg: ParsedMessage, rules: KindRules) -> str | None:
     for value in _values(msg, "precedence"):
         if value in rules.lists.precedence:
             return f"Precedence: {value}"
+    found = rules.lists.body_marker.search(msg.body_text)
+    if found:
+        return f"bulk mail ('{found.group(0)}' in its text)"
     return None
 
 

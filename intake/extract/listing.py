@@ -13,6 +13,7 @@ from intake.readers.labels import FormFieldRules, read_table
 
 _CELL_GAP = re.compile(r"\t+|\s*\|\s*|\s{3,}")
 _WIDE_GAP = re.compile(r"\s{3}")
+_RULE_LINE = re.compile(r"[-=:+|\s]+")
 MIN_ITEMS = 2
 
 
@@ -60,6 +61,8 @@ def pasted_table_rows(text: str, rules: FormFieldRules) -> list[dict[str, str]]:
         line = line.strip()
         if "\t" not in line and "|" not in line and _WIDE_GAP.search(line) is None:
             continue  # no cell gap at all: one cell
+        if _RULE_LINE.fullmatch(line):
+            continue  # "|------|:----:|", "+----+----+": the line under a header
         cells = _CELL_GAP.split(line)
         if len(cells) >= 3:
             grid.append([cell.strip() for cell in cells])

@@ -109,7 +109,7 @@ def from_text(text: str, gazetteer: Gazetteer, context: MatchContext | None,
         orgs.append(to_organisation(m, "lead" if is_lead else "partner"))
     if orgs and not any(o.role == "lead" for o in orgs):
         _lead_by_type(text, orgs, roles)
-    return drop_successors(orgs)
+    return drop_successors(orgs, gazetteer)
 
 
 def _lead_by_type(text: str, orgs: list[Organisation], roles: ArrangementRules) -> None:
@@ -144,11 +144,12 @@ def _place_word(name: str) -> str | None:
     return max(words, key=len) if words else None
 
 
-def drop_successors(orgs: list[Organisation]) -> list[Organisation]:
+def drop_successors(orgs: list[Organisation], gazetteer: Gazetteer) -> list[Organisation]:
     """A council named beside its own predecessors ('before Buckinghamshire Council was
-    formed, Aylesbury Vale and Wycombe ...') dates the story; it is not a partner."""
-    successors = {o.current_code for o in orgs if o.code and o.current_code != o.code}
-    kept = [o for o in orgs if not (o.code and o.code == o.current_code and o.code in successors)]
+    formed, Aylesbury Vale and Wycombe ...', 'merged to form Somerset West and Taunton')
+    dates the story; it is not a partner."""
+    successors = {s for o in orgs if o.code for s in gazetteer.successors_of(o.code)}
+    kept = [o for o in orgs if not (o.code and o.code in successors)]
     return kept if len(kept) >= 2 else orgs
 
 

@@ -105,6 +105,18 @@ class Gazetteer:
             council = self.get(council.successors[0])
         return council.code if council else None
 
+    def successors_of(self, code: str) -> set[str]:
+        """Every council that took over from ``code``, directly or later in the chain
+        (Taunton Deane -> Somerset West and Taunton -> Somerset)."""
+        found: set[str] = set()
+        todo = list(council.successors) if (council := self.get(code)) else []
+        while todo:
+            successor = todo.pop()
+            if successor not in found:
+                found.add(successor)
+                todo.extend(c.successors if (c := self.get(successor)) else ())
+        return found
+
     def councils_by_email(self, address: str) -> tuple[Council, ...]:
         """Every council using the address's domain or its nearest listed parent domain."""
         domain = address.rpartition("@")[2].strip().strip(">").lower()

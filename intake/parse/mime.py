@@ -16,6 +16,7 @@ message has no other.
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from email.parser import BytesParser
 from email.policy import compat32
 
@@ -36,6 +37,7 @@ __all__ = ["decode_bytes", "decode_header_value", "parse_message", "read_eml", "
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTAINER_TYPES = ("tnef",)  # attachments whose text is the message's own body
 _MAX_CONTAINER_DEPTH = 3  # a winmail.dat inside a winmail.dat inside ...
+_MAX_FORWARDS = 5  # forwards of forwards read through to the original
 
 
 def _join(*texts: str) -> str:
@@ -48,11 +50,16 @@ def _split_text(parsed: ParsedMessage, rules: KindRules) -> None:
     if forward is None:
         parsed.new_text, parsed.quoted_text, parsed.signature = split_reply(parsed.body_text, rules)
         return
-    note, original = split_reply(forward.note, rules), split_reply(forward.body, rules)
+    notes = [forward.note]
+    # "FW: Fwd: ...": a forward of a forward; the innermost is the original message
+    while len(notes) < _MAX_FORWARDS and (inner := find_forward(forward.body, "", rules)):
+        notes.append(inner.note)
+        forward = inner if inner.sender else replace(inner, sender=forward.sender)
+    parts = [split_reply(text, rules) for text in (*notes, forward.body)]
     parsed.forwarded_from = forward.sender
-    parsed.new_text = _join(note[0], original[0])
-    parsed.quoted_text = _join(note[1], original[1])
-    parsed.signature = _join(note[2], original[2])
+    parsed.new_text = _join(*(part[0] for part in parts))
+    parsed.quoted_text = _join(*(part[1] for part in parts))
+    parsed.signature = _join(*(part[2] for part in parts))
 
 
 def _read_attachments(
