@@ -248,3 +248,29 @@ def test_a_subject_above_a_body_of_a_few_words_is_the_submission() -> None:
     assert (entry.service_areas, entry.start_year) == (["planning"], 2018)
     assert [s.amount_gbp for s in entry.savings] == [300000]
     assert entry.sources["organisations"] == "subject" and entry.description is None
+
+
+def test_arrangements_in_paragraphs_of_their_own_are_one_entry_each() -> None:
+    """GIVEN one paragraph per arrangement, a savings line after one of them WHEN
+    extracted THEN one entry each, the savings line with the paragraph before it."""
+    body = (
+        "Hello,\n\nTamworth Borough Council and Lichfield District Council share a "
+        "building control team, hosted by Lichfield.\n\nIt saves about £70,000 a year.\n\n"
+        "We also share our ICT with Stafford Borough Council and Cannock Chase District "
+        "Council, with one service desk since 2019.\n\nThanks,\nJo\n"
+    )
+    result = extract(body, sender="jo@tamworth.gov.uk")
+    assert [(e.service_areas, [s.amount_gbp for s in e.savings]) for e in result.submissions] == [
+        (["building_control"], [70000]), (["ict"], [])]  # fmt: skip
+    assert [o.code for o in result.submissions[1].organisations] == [
+        "E07000199", "E07000197", "E07000192"]  # fmt: skip
+
+
+def test_one_arrangement_told_twice_is_one_entry_with_its_figure_once() -> None:
+    body = (
+        "Hi,\n\nIn short: Brentwood Borough Council and Rochford District Council share "
+        "one environmental health team, saving £150k a year.\n\nIn more detail, the "
+        "environmental health team of Brentwood and Rochford saves £150,000 per year.\n"
+    )
+    [entry] = extract(body, sender="sam@brentwood.gov.uk").submissions
+    assert [s.amount_gbp for s in entry.savings] == [150000]

@@ -129,6 +129,10 @@ def test_parse_amount(text: str, expected: int | None) -> None:
             "The 2025/26 outturn shows a 15% reduction, about £120,000 a year.",
             [(120_000, "annual", "achieved", "2025/26")],
         ),
+        (
+            "In short, it saves £150k a year. The detail: the team saves £150,000 per year.",
+            [(150_000, "annual", "achieved", None)],
+        ),
         ("£1.2m a year", []),
         ("a £2m contract", []),
         ("The council has 120,000 residents and a £40m budget.", []),

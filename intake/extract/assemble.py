@@ -15,7 +15,12 @@ from intake.contract import Contact, ExtractResult, Sender, SubmissionEntry
 from intake.extract import entries
 from intake.extract.contact import choose_contact
 from intake.extract.kinds import classify_kind, find_reference
-from intake.extract.listing import item_head, list_items, pasted_table_rows
+from intake.extract.listing import (
+    arrangement_paragraphs,
+    item_head,
+    list_items,
+    pasted_table_rows,
+)
 from intake.extract.prose import from_prose
 from intake.gazetteer import MatchContext
 from intake.messages import ParsedMessage
@@ -214,6 +219,8 @@ class Extractor:
         if len(listed) >= 2:
             return listed
         entry = from_prose(text, "body", ctx)
+        if entry is not None and len(entry.service_areas) >= 2:  # one a paragraph?
+            return arrangement_paragraphs(text, ctx) or [entry]
         return [entry] if entry is not None else []
 
     def _contact(self, fields: dict[str, str], parsed: ParsedMessage) -> tuple[Contact, str]:

@@ -1,14 +1,20 @@
-"""Several arrangements written in the body: a numbered or bulleted list, a pasted table.
+"""Several arrangements written in the body: a numbered or bulleted list, a pasted table,
+paragraphs of their own.
 
 A list counts when it has at least two items; each item is read as prose, and an item
 that names no body takes those named in the lines before the list ("Adur and Worthing
 share these services: 1. Legal ... 2. ICT ..."). A table pasted as text has its cells
 separated by tabs, pipes or runs of spaces, and a header row of recognised labels.
+Paragraphs count when at least two of them each name councils and a service of their
+own ("We share building control with Lichfield... / We also share our ICT with
+Stafford..."); a paragraph that names no arrangement belongs to the one before it.
 """
 
 import re
 
-from intake.extract.prose import LIST_ITEM
+from intake.contract import SubmissionEntry
+from intake.extract.entries import EntryContext
+from intake.extract.prose import LIST_ITEM, from_prose
 from intake.readers.labels import FormFieldRules, read_table
 
 _CELL_GAP = re.compile(r"\t+|\s*\|\s*|\s{3,}")
@@ -70,3 +76,27 @@ def pasted_table_rows(text: str, rules: FormFieldRules) -> list[dict[str, str]]:
         return []
     _fields, rows = read_table(grid, rules)
     return rows
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def arrangement_paragraphs(text: str, ctx: EntryContext) -> list[SubmissionEntry]:
+    """One entry per paragraph that names its own arrangement (with the paragraphs after
+    it that name none); [] unless there are two or more, each with its own services."""
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    services = ctx.rules.services
+    groups: list[list[str]] = []
+    areas: list[set[str]] = []
+    for paragraph in paragraphs:
+        found = from_prose(paragraph, "body", ctx) if services.classify(paragraph) else None
+        named = set(found.service_areas) if found and len(found.organisations) >= 2 else set()
+        if named and (not areas or named != areas[-1]):
+            groups.append([paragraph])
+            areas.append(named)
+        elif groups:
+            groups[-1].append(paragraph)
+    if len(groups) < MIN_ITEMS or len({frozenset(a) for a in areas}) < len(areas):
+        return []
+    entries = [from_prose("\n\n".join(group), "body", ctx) for group in groups]
+    return [entry for entry in entries if entry is not None]

@@ -175,12 +175,15 @@ def parse_savings(
 
     ``assume_savings=True`` says ``text`` is the value of a savings field, so any
     money figure in it not marked as something else is a saving. ``default_year``
-    is the year for figures that name none (e.g. from a "Year:" field).
+    is the year for figures that name none (e.g. from a "Year:" field). A figure
+    stated twice alike counts once.
     """
-    found: list[Saving] = []
+    found: dict[tuple[object, ...], Saving] = {}
     for clause in _CLAUSE_END.split(text):
-        found.extend(_clause_savings(clause, wording, default_year, assume_savings))
-    return found
+        for saving in _clause_savings(clause, wording, default_year, assume_savings):
+            # the same figure said twice (a summary, then the detail; Welsh, then English)
+            found.setdefault((saving.amount_gbp, saving.period, saving.basis, saving.year), saving)
+    return list(found.values())
 
 
 def _clean_reason(text: str, wording: SavingsWording) -> str:
