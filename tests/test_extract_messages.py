@@ -274,3 +274,21 @@ def test_one_arrangement_told_twice_is_one_entry_with_its_figure_once() -> None:
     )
     [entry] = extract(body, sender="sam@brentwood.gov.uk").submissions
     assert [s.amount_gbp for s in entry.savings] == [150000]
+
+
+def test_table_rows_take_the_council_and_type_named_before_the_table() -> None:
+    rows = [
+        "Service | Partners | Start | Savings",
+        "Building control | Blaby District Council (host), Melton Borough Council | 2016 | £120k",
+        "ICT | Oadby and Wigston Borough Council | 2023 | To be confirmed",
+    ]
+    body = (
+        "Good morning,\n\nHinckley and Bosworth Borough Council shares the following "
+        "services with other Leicestershire councils:\n\n" + "\n".join(rows) + "\n\nThanks\n"
+    )
+    entries = extract(body, sender="kim@hinckley-bosworth.gov.uk").submissions
+    assert [[(o.code, o.role) for o in e.organisations] for e in entries] == [
+        [("E07000132", "partner"), ("E07000129", "lead"), ("E07000133", "partner")],
+        [("E07000132", "partner"), ("E07000135", "partner")],
+    ]  # fmt: skip
+    assert [e.arrangement_type for e in entries] == ["shared_service", "shared_service"]

@@ -20,6 +20,7 @@ from intake.extract.listing import (
     item_head,
     list_items,
     pasted_table_rows,
+    rows_take_their_intro,
 )
 from intake.extract.prose import from_prose
 from intake.gazetteer import MatchContext
@@ -154,6 +155,7 @@ class Extractor:
         found = [(entries.from_fields(r, "body", ctx), r, "body") for r in rows
                  if entries.has_content(r)]  # fmt: skip
         if found:
+            rows_take_their_intro([entry for entry, _r, _s in found], text, ctx)
             return found
         fields = fields_from_blocks(_blocks(text), self.rules.form_fields)
         if entries.has_content(fields):

@@ -14,6 +14,7 @@ import re
 
 from intake.contract import SubmissionEntry
 from intake.extract.entries import EntryContext
+from intake.extract.organisations import to_organisation
 from intake.extract.prose import LIST_ITEM, from_prose
 from intake.readers.labels import FormFieldRules, read_table
 
@@ -100,3 +101,28 @@ def arrangement_paragraphs(text: str, ctx: EntryContext) -> list[SubmissionEntry
         return []
     entries = [from_prose("\n\n".join(group), "body", ctx) for group in groups]
     return [entry for entry in entries if entry is not None]
+
+
+def rows_take_their_intro(entries: list[SubmissionEntry], text: str, ctx: EntryContext) -> None:
+    """'Hinckley and Bosworth shares the following services with...' above a table whose
+    rows name only the partners: the one council named before the table takes part in
+    each row, and the words before it give each row without a type its type."""
+    intro = "\n".join(_lines_before_table(text))
+    named = {m.code: m for m in ctx.rules.gazetteer.find_in_text(intro, ctx.match) if m.code}
+    kind = ctx.rules.arrangements.classify_arrangement_type(intro)
+    for entry in entries:
+        if len(named) == 1:
+            [(code, match)] = named.items()
+            if code not in {o.code for o in entry.organisations}:
+                entry.organisations.insert(0, to_organisation(match, "partner"))
+        if entry.arrangement_type is None and kind is not None:
+            entry.arrangement_type, entry.sources["arrangement_type"] = kind, "body"
+
+
+def _lines_before_table(text: str) -> list[str]:
+    lines = []
+    for line in text.splitlines():
+        if "\t" in line or "|" in line or _WIDE_GAP.search(line.strip()):
+            break
+        lines.append(line)
+    return lines
