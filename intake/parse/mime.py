@@ -30,6 +30,7 @@ from intake.parse.html import html_to_text
 from intake.parse.quotes import find_forward, sender_text, split_reply, tidy
 from intake.parse.tree import Body, collect, parse_tree, part_bytes, part_filename
 from intake.readers import READERS as DOCUMENT_READERS
+from intake.readers.archive import read_zip
 from intake.readers.outlook import msg_sender, read_msg, read_tnef
 
 __all__ = ["decode_bytes", "decode_header_value", "parse_message", "read_eml", "read_text"]
@@ -129,6 +130,7 @@ register_reader("text", read_text)
 register_reader("html", read_text)
 register_reader("tnef", read_tnef)
 register_reader("msg", read_msg)
+register_reader("zip", read_zip)
 
 
 def _forwarded_as_attachment(parsed: ParsedMessage, rules: KindRules) -> str | None:
