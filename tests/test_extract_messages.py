@@ -292,3 +292,28 @@ def test_table_rows_take_the_council_and_type_named_before_the_table() -> None:
         [("E07000132", "partner"), ("E07000135", "partner")],
     ]  # fmt: skip
     assert [e.arrangement_type for e in entries] == ["shared_service", "shared_service"]
+
+
+def _with_attachments(body: str, *files: tuple[str, str, bytes]) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Olivia <olivia@spelthorne.gov.uk>", "sharedservices@x"
+    msg["Subject"], msg["Message-ID"] = "Our form", "<twice@spelthorne.gov.uk>"
+    msg.set_content(body)
+    for name, subtype, data in files:
+        msg.add_attachment(data, maintype="text", subtype=subtype, filename=name)
+    return msg.as_bytes()
+
+
+def test_one_form_attached_twice_is_one_entry() -> None:
+    sheet = (
+        "Lead council,Partner councils,Service,Savings,Saving status\r\n"
+        "Spelthorne Borough Council,Runnymede Borough Council,Emergency planning,"
+        "£36000,Forecast\r\n"
+    ).encode()
+    data = _with_attachments("Form attached (twice, sorry).", ("a.csv", "csv", sheet),
+                             ("b.csv", "csv", sheet))  # fmt: skip
+    parsed = parse_message(data, LimitsSettings(), RULES.kinds)
+    [entry] = Extractor(RULES).extract(parsed).submissions
+    # the savings basis from its own column: "Forecast" is expected
+    assert [(s.amount_gbp, s.basis) for s in entry.savings] == [(36000, "expected")]
+    assert entry.sources["savings"] == "attachment:a.csv"

@@ -133,6 +133,10 @@ def test_parse_amount(text: str, expected: int | None) -> None:
             "In short, it saves £150k a year. The detail: the team saves £150,000 per year.",
             [(150_000, "annual", "achieved", None)],
         ),
+        (
+            "The saving is £180,000 a year, not £150,000 as I said.",
+            [(180_000, "annual", "achieved", None)],
+        ),
         ("£1.2m a year", []),
         ("a £2m contract", []),
         ("The council has 120,000 residents and a £40m budget.", []),

@@ -26,7 +26,8 @@ FORMS = ROOT / "templates" / "forms"
 RULES = default_rules()
 FORM_KEYS = [
     "title", "lead_council", "partner_councils", "service_areas", "arrangement_type",
-    "status", "start_year", "savings", "savings_year", "no_savings_reason", "description",
+    "status", "start_year", "savings", "savings_basis", "savings_year", "no_savings_reason",
+    "description",
     "benefits", "contact_name", "contact_email", "contact_phone",
 ]  # fmt: skip
 COMPLETED_FORM = {

@@ -22,6 +22,7 @@ from intake.extract.listing import (
     pasted_table_rows,
     rows_take_their_intro,
 )
+from intake.extract.merging import Found, once_each, told_in_parts
 from intake.extract.prose import from_prose
 from intake.gazetteer import MatchContext
 from intake.messages import ParsedMessage
@@ -31,7 +32,6 @@ from intake.rules import Rules
 _REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv)\s*:", re.IGNORECASE)
 _FORWARD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|tr)\s*:\s*)+", re.IGNORECASE)
 _NO_CONTENT_KINDS = ("auto_reply", "bounce", "not_submission")
-Found = list[tuple[SubmissionEntry, dict[str, str], str]]
 
 
 def _facts_held(entry: SubmissionEntry) -> int:
@@ -115,8 +115,8 @@ class Extractor:
     def _entries(
         self, parsed: ParsedMessage, ctx: entries.EntryContext, *, follow_up: bool
     ) -> list[SubmissionEntry]:
-        found = _told_in_parts(self._body_fields(parsed.new_text, ctx, follow_up),
-                               self._attachments(parsed, ctx))  # fmt: skip
+        attached = once_each(self._attachments(parsed, ctx))
+        found = told_in_parts(self._body_fields(parsed.new_text, ctx, follow_up), attached)
         attached_prose = self._attached_prose(parsed, ctx, follow_up) if not found else []
         if not found:
             found = [(entry, {}, "body") for entry in self._body_prose(parsed.new_text, ctx,
@@ -164,7 +164,7 @@ class Extractor:
             # 'Description: ...' beside a sentence correcting the lead: both are answers
             entry = entries.from_fields(fields, "body", ctx)
             prose = from_prose(text, "body", ctx, complete=False)
-            return _told_in_parts([(entry, fields, "body")], [(prose, {}, "body")] if prose else [])
+            return told_in_parts([(entry, fields, "body")], [(prose, {}, "body")] if prose else [])
         return []
 
     def _attachments(self, parsed: ParsedMessage, ctx: entries.EntryContext) -> Found:
@@ -249,35 +249,3 @@ class Extractor:
 
 
 _FEW_WORDS = 12  # a body this short ('Sent from Outlook for iOS') may leave it all to the subject
-_FACTS = ("title", "organisations", "service_areas", "arrangement_type", "status", "start_year",
-          "savings", "savings_none_reason", "description", "benefits")  # fmt: skip
-
-
-def _told_in_parts(body: Found, attached: Found) -> Found:
-    """'The savings and a description are in the attached sheet': one entry from the
-    body and one from one attachment are one arrangement told in two parts when they do
-    not name different councils (one names some of the other's, or none) or different
-    services. The body's facts stand, but for a fuller list of the same councils; the
-    attachment's fill the rest, each with its own source."""
-    if len(body) != 1 or len(attached) != 1:
-        return body + attached
-    (entry, fields, source), (other, other_fields, other_source) = body[0], attached[0]
-    codes, other_codes = _council_codes(entry), _council_codes(other)
-    areas, other_areas = set(entry.service_areas), set(other.service_areas)
-    if (codes and other_codes and not (codes <= other_codes or other_codes <= codes)) or (
-        areas and other_areas and not areas & other_areas
-    ):
-        return body + attached
-    if codes < other_codes:  # the other part names more of the same councils
-        entry.organisations = other.organisations
-        entry.sources["organisations"] = other.sources.get("organisations", other_source)
-    for name in _FACTS:
-        if getattr(entry, name) in (None, [], "") and getattr(other, name) not in (None, [], ""):
-            setattr(entry, name, getattr(other, name))
-            entry.sources[name] = other.sources.get(name, other_source)
-    merged_fields = {**other_fields, **{k: v for k, v in fields.items() if v}}
-    return [(entry, merged_fields, source)]
-
-
-def _council_codes(entry: SubmissionEntry) -> set[str]:
-    return {o.current_code for o in entry.organisations if o.current_code}

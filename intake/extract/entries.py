@@ -52,8 +52,10 @@ def from_fields(fields: dict[str, str], source: str, ctx: EntryContext) -> Submi
                                                value("partner_councils"), ctx)  # fmt: skip
     if value("service_areas"):
         entry.service_areas = rules.services.classify(value("service_areas"), fallback_other=True)
-    _field_savings(entry, value("savings"), value("savings_year"), value("no_savings_reason"),
-                   ctx)  # fmt: skip
+    savings = value("savings")
+    if savings and value("savings_basis"):  # "£60000" beside "Saving status: Forecast"
+        savings = f"{savings} ({value('savings_basis')})"
+    _field_savings(entry, savings, value("savings_year"), value("no_savings_reason"), ctx)
     if value("start_year"):
         entry.start_year = parse_start_year(value("start_year"), today=ctx.today)
     if value("arrangement_type"):
