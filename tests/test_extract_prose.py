@@ -114,6 +114,17 @@ def test_a_successor_later_in_the_chain_only_dates_the_story() -> None:
     assert [code for code, _ in roles(result)] == ["E07000190", "E07000191"]
 
 
+def test_councils_of_the_writers_own_story_are_not_partners() -> None:
+    body = (
+        "Hi,\n\nBefore I came to Guildford I spent six years at Surrey Heath Borough "
+        "Council, and before that I had a stint at Hampshire County Council.\n\nSince 2021 "
+        "Guildford Borough Council and Waverley Borough Council have shared a joint chief "
+        "executive and management team.\n\nLaura\n"
+    )
+    result = extract(body, sender="laura@guildford.gov.uk")
+    assert [code for code, _ in roles(result)] == ["E07000209", "E07000216"]
+
+
 def test_the_recipient_is_not_a_participant() -> None:
     result = extract("For the LGA: Babergh and Mid Suffolk share a legal team.\n")
     assert [code for code, _ in roles(result)] == [BABERGH, MID_SUFFOLK]

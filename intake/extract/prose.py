@@ -64,7 +64,7 @@ def _organisations(body: str, ctx: EntryContext) -> tuple[list[Organisation], st
     """The bodies taking part, and the sentences that name them."""
     rules = ctx.rules
     found = orgs.from_text(body, rules.gazetteer, ctx.match, rules.arrangements, ctx.warnings)
-    found = orgs.dedupe(found)
+    found = _beyond_the_writer(orgs.dedupe(found), body)
     naming = orgs.naming_sentences(body, found)
     # 'I have been at Warwick for years, most of that in finance': the writer, not the
     # arrangement; such sentences count only when no other sentence names a body.
@@ -76,6 +76,22 @@ def _organisations(body: str, ctx: EntryContext) -> tuple[list[Organisation], st
     if (len(found) == 1 and _FIRST_PERSON.search(naming)) or _first_named_after_with(body, ctx):
         found.insert(0, sender)
     return found, naming
+
+
+def _beyond_the_writer(found: list[Organisation], body: str) -> list[Organisation]:
+    """'Before I came to Guildford I spent six years at Surrey Heath': councils named only
+    where the writer speaks of themself are left out, when two or more are named
+    elsewhere (the arrangement's own sentences)."""
+
+    if len(found) < 3 or not _SINGULAR.search(body):
+        return found  # the common case: nothing to leave out
+
+    def named_elsewhere(org: Organisation) -> bool:
+        sentences = _SENTENCE.split(orgs.naming_sentences(body, [org]))
+        return any(not _SINGULAR.search(sentence) for sentence in sentences)
+
+    elsewhere = [org for org in found if named_elsewhere(org)]
+    return elsewhere if len(elsewhere) >= 2 else found
 
 
 def _without_body_names(text: str, found: list[Organisation]) -> str:
