@@ -186,6 +186,10 @@ def test_a_start_after_the_message_year_is_no_start(text: str, year: int | None)
         ("Babergh and Mid Suffolk's shared legal service", ["E07000200", "E07000203"]),
         ("Ipswich's legal team serves Babergh", ["E07000202", "E07000200"]),
         ("King's Lynn and West Norfolk", ["E07000146"]),
+        # a name that is also a word, after its status words: the council
+        ("for the London Borough of Harrow and the London Borough of Barnet",
+         ["E09000015", "E09000003"]),
+        ("Hosted by Harrow.", []),
         # a capitalised word on the line above or below is not part of the name
         ("Transformation Lead\nLewes District Council\nTel: 01273 471600", ["E07000063"]),
         ("the Lead Lewes District Council Officer", []),

@@ -187,6 +187,10 @@ def test_parse_savings_of_a_savings_value(
         ("It was not about saving money; it was about quality", "it was about quality"),
         ("No savings\nStart date: 2014", "No savings"),
         (
+            "There aren't any cash savings to report I'm afraid - the point was cover.",
+            "the point was cover",
+        ),
+        (
             "the shared service was not set up to save money but to keep a small team resilient",
             "to keep a small team resilient",
         ),

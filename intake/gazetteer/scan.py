@@ -119,8 +119,12 @@ class _Scanner:
             _TIER_WORDS.intersection(status))  # fmt: skip
 
     def is_common_word(self, first: int, key_end: int, end: int) -> bool:
+        """A name that is also an ordinary word, written bare: no status words after it
+        ('Barnet Council') nor before it ('London Borough of Barnet')."""
         key = tuple(self.words[first:key_end])
-        return end == key_end and self.index.status.strip(key) in self.index.common_words
+        if end != key_end or self.index.status.prefix_length(self.words, first):
+            return False
+        return self.index.status.strip(key) in self.index.common_words
 
 
 def _districts_named(
