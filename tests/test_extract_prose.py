@@ -125,6 +125,17 @@ def test_councils_of_the_writers_own_story_are_not_partners() -> None:
     assert [code for code, _ in roles(result)] == ["E07000209", "E07000216"]
 
 
+def test_the_sentence_after_the_councils_says_what_they_share() -> None:
+    body = (
+        "Shared Regulatory Services was set up in 2015 by Bridgend County Borough Council, "
+        "Cardiff Council and the Vale of Glamorgan Council. It delivers environmental "
+        "health, trading standards and licensing for all three areas. It saves £1m a year "
+        "on IT contracts.\n"
+    )
+    [entry] = extract(body, sender="huw@valeofglamorgan.gov.uk").submissions
+    assert entry.service_areas == ["environmental_health", "trading_standards", "licensing"]
+
+
 def test_the_recipient_is_not_a_participant() -> None:
     result = extract("For the LGA: Babergh and Mid Suffolk share a legal team.\n")
     assert [code for code, _ in roles(result)] == [BABERGH, MID_SUFFOLK]

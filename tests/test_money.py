@@ -137,6 +137,10 @@ def test_parse_amount(text: str, expected: int | None) -> None:
             "The saving is £180,000 a year, not £150,000 as I said.",
             [(180_000, "annual", "achieved", None)],
         ),
+        (
+            "The business plan targets further savings of £450,000 a year by 2027/28.",
+            [(450_000, "annual", "expected", "2027/28")],
+        ),
         ("£1.2m a year", []),
         ("a £2m contract", []),
         ("The council has 120,000 residents and a £40m budget.", []),

@@ -156,8 +156,16 @@ def drop_successors(orgs: list[Organisation], gazetteer: Gazetteer) -> list[Orga
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£])")
 
 
+# "... was set up by Bridgend, Cardiff and the Vale. It delivers environmental health":
+# the sentence after one naming the councils, speaking of what they set up.
+_ABOUT_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b", re.IGNORECASE)  # what it saves, not is
+_REFERS_BACK = re.compile(r"(?:it|they|this|the (?:service|partnership|team|arrangement))\b",
+                          re.IGNORECASE)  # fmt: skip
+
+
 def naming_sentences(text: str, orgs: list[Organisation]) -> str:
-    """The sentences of ``text`` that name one of ``orgs`` (by name or first word)."""
+    """The sentences of ``text`` that name one of ``orgs`` (by name or first word), and
+    each one right after such a sentence that speaks of it ('It delivers ...')."""
     if not orgs:
         return ""
     words = {o.name.split()[0].lower() for o in orgs if o.name.split()}
@@ -165,7 +173,11 @@ def naming_sentences(text: str, orgs: list[Organisation]) -> str:
         "|".join(rf"\b{re.escape(w)}\b" for w in sorted(words | {o.name.lower() for o in orgs})),
         re.IGNORECASE,
     )
-    return " ".join(s for s in _SENTENCE.split(text) if names.search(s))
+    sentences = _SENTENCE.split(text)
+    kept = [s for i, s in enumerate(sentences) if names.search(s) or (
+        i and names.search(sentences[i - 1]) and _REFERS_BACK.match(s)
+        and not _ABOUT_MONEY.search(s))]  # fmt: skip
+    return " ".join(kept)
 
 
 def dedupe(orgs: list[Organisation]) -> list[Organisation]:
