@@ -38,6 +38,10 @@ def rules() -> ArrangementRules:
         ("Lichfield hosts the service for both councils", "shared_service"),
         ("the function is delegated to Worthing", "lead_authority"),
         ("a Teckal company", "company"),
+        (
+            "a trading company jointly owned by two councils, run by a single management team",
+            "company",
+        ),
         ("a wholly owned company of three councils", "company"),
         ("a joint venture with a private partner", "company"),
         ("run by Acme Services Ltd", "company"),

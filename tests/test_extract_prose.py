@@ -136,6 +136,17 @@ def test_the_sentence_after_the_councils_says_what_they_share() -> None:
     assert entry.service_areas == ["environmental_health", "trading_standards", "licensing"]
 
 
+def test_a_county_that_has_been_the_lead_authority_writing_from_its_own_domain() -> None:
+    body = (
+        "Since April 2019 Nottinghamshire County Council has been the lead authority, under "
+        "a section 101 delegation, for concessionary travel on behalf of Nottingham City "
+        "Council.\n"
+    )
+    result = extract(body, sender="andrew.kaye@nottscc.gov.uk")
+    assert result.sender.organisation_code == "E10000024"
+    assert roles(result) == [("E10000024", "lead"), ("E06000018", "partner")]
+
+
 def test_the_recipient_is_not_a_participant() -> None:
     result = extract("For the LGA: Babergh and Mid Suffolk share a legal team.\n")
     assert [code for code, _ in roles(result)] == [BABERGH, MID_SUFFOLK]

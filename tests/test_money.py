@@ -141,6 +141,10 @@ def test_parse_amount(text: str, expected: int | None) -> None:
             "The business plan targets further savings of £450,000 a year by 2027/28.",
             [(450_000, "annual", "expected", "2027/28")],
         ),
+        (
+            "Over the 25-year life of the contract the partnership expects to save about £200m.",
+            [(200_000_000, "cumulative", "expected", None)],
+        ),
         ("£1.2m a year", []),
         ("a £2m contract", []),
         ("The council has 120,000 residents and a £40m budget.", []),
@@ -162,6 +166,11 @@ def test_parse_savings(text: str, expected: list[Row], wording: SavingsWording) 
         ("£1.2m a year", None, [(1_200_000, "annual", "achieved", None)]),
         ("£120k", "2019/20", [(120_000, "annual", "achieved", "2019/20")]),
         ("£120k in 2018/19", "2019/20", [(120_000, "annual", "achieved", "2018/19")]),
+        (
+            "£85,000 per year, plus a one-off saving of £20,000 from not renewing a licence",
+            None,
+            [(85_000, "annual", "achieved", None), (20_000, "one_off", "achieved", None)],
+        ),
         ("£2m contract", None, []),
     ],
 )

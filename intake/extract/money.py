@@ -34,6 +34,7 @@ _CLAUSE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _BARE_AFTER_CUE = 25  # characters allowed between a saving word and a bare number
 _OBJECT_LINK = re.compile(r"\b(?:on|in|from|across)\s+(?:[\w'’-]+\s+){0,2}$", re.I)
+_CORRECTED = re.compile(r"\bnot\s+(?:the\s+)?$", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*(?:[\w'’-]+\s+)?")
 
 
@@ -78,6 +79,8 @@ def _contexts(clause: str, figures: list[Figure]) -> Iterator[_Context]:
 
 
 def _vetoed(ctx: _Context, wording: SavingsWording) -> bool:
+    if _CORRECTED.search(ctx.before):  # "£180,000 a year, not £150,000 as I said"
+        return True
     window = ctx.before[-40:]
     last_before = wording.cues.last(window)
     if last_before and last_before.label == "not_saving":
