@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from intake.contract import ArrangementStatus, ArrangementType, Basis, Period
 from intake.errors import RulesError
+from intake.extract.figures import ABOUT_MONEY
 from intake.extract.money import SavingsWording
 from intake.extract.services import PhraseHit, PhraseMatcher, read_rules_yaml
 
@@ -151,7 +152,7 @@ class ArrangementRules:
             if not _is_future(m, today):
                 hits.append(PhraseHit(m.start(), m.end(), "operational"))
         for m in self._future_start.finditer(text):  # not "save £320k a year from 2027/28"
-            if _is_future(m, today) and not _MONEY.search(_sentence_around(text, m.start())):
+            if _is_future(m, today) and not ABOUT_MONEY.search(_sentence_around(text, m.start())):
                 hits.append(PhraseHit(m.start(), m.end(), "in_development"))
         if not hits:
             return None
@@ -174,7 +175,6 @@ def _frame_regex(frame: TypeFrame) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{opening})\s+{words}(?:{closing})s?\b", re.IGNORECASE)
 
 
-_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b|\bpounds\b", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[.;!?\n]\s")
 
 

@@ -139,8 +139,7 @@ class Extractor:
         entry = from_prose(core, "subject", ctx, complete=False)
         if entry is None:
             return []
-        head = item_head(core) or ""  # 'Shared planning: ...' names its service as a value
-        named = [a for a in self.rules.services.classify(head, fallback_other=True) if a != "other"]
+        named = self._head_services(core)  # 'Shared planning: ...' names its service
         entry.service_areas = list(dict.fromkeys(named + entry.service_areas))
         if not entry.organisations or not entry.service_areas:
             return []
@@ -203,9 +202,7 @@ class Extractor:
         intro, items = list_items(text)
         listed = []
         for item in items:
-            head = item_head(item)
-            named = [a for a in self.rules.services.classify(head or "", fallback_other=True)
-                     if a != "other"]  # fmt: skip
+            named = self._head_services(item)
             entry = from_prose(item, "body", ctx) or from_prose(f"{intro}\n\n{item}", "body", ctx)
             if entry is None and named:
                 entry = from_prose(f"{intro}\n\n{item}", "body", ctx, complete=False)
@@ -224,6 +221,12 @@ class Extractor:
         if entry is not None and len(entry.service_areas) >= 2:  # one a paragraph?
             return arrangement_paragraphs(text, ctx) or [entry]
         return [entry] if entry is not None else []
+
+    def _head_services(self, text: str) -> list[str]:
+        """The services the few words before a dash or colon name, read as a value would
+        be ('Legal services - ...', 'Shared planning: ...')."""
+        head = item_head(text) or ""
+        return [a for a in self.rules.services.classify(head, fallback_other=True) if a != "other"]
 
     def _contact(self, fields: dict[str, str], parsed: ParsedMessage) -> tuple[Contact, str]:
         """A forwarded message's author knows the arrangement better than who forwarded it."""

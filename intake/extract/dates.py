@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from intake.extract.figures import ABOUT_MONEY
+
 _YEAR = r"(?<![\d£.,])(19[6-9]\d|20\d\d)(?!\d|,\d)"
 _START_WORDS = (
     r"since|started|starting|start date|began|begun|commenced|established|set up|"
@@ -40,7 +42,6 @@ _FROM = re.compile(
     rf"\bfrom\b[^.;\n\d]{{0,20}}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?[^.;\n\d]{{0,12}}{_YEAR}",
     re.IGNORECASE,
 )
-_MONEY_CLAUSE = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b|\bpounds\b", re.IGNORECASE)
 _ANY_YEAR = re.compile(_YEAR)
 _SHORT_VALUE_WORDS = 6
 _COUNTS = {
@@ -69,9 +70,9 @@ def parse_start_year(text: str, *, today: date | None = None) -> int | None:
             return year
     for clause in re.split(r"[.;\n]\s", text):
         year = _past_year(_FROM.finditer(clause), latest)
-        if year and not _MONEY_CLAUSE.search(clause):
+        if year and not ABOUT_MONEY.search(clause):
             return year
-    if len(text.split()) <= _SHORT_VALUE_WORDS and not _MONEY_CLAUSE.search(text):
+    if len(text.split()) <= _SHORT_VALUE_WORDS and not ABOUT_MONEY.search(text):
         m = _ANY_YEAR.search(text)
         if m:
             return int(m.group(1))

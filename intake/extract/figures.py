@@ -8,6 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+# Words of a clause about money ("save £250k a year from 2027"): one pattern for every
+# stage that must tell such a clause from one about the arrangement itself.
+ABOUT_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b|\bpounds\b", re.IGNORECASE)
+
 _MULTIPLIERS = {
     "thousand": 3, "k": 3, "million": 6, "mil": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
 }  # fmt: skip

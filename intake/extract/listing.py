@@ -61,13 +61,17 @@ def item_head(item: str) -> str | None:
     return head if head != item.strip() and len(head.split()) <= MAX_HEAD_WORDS else None
 
 
+def _has_cell_gap(line: str) -> bool:
+    return "\t" in line or "|" in line or _WIDE_GAP.search(line) is not None
+
+
 def pasted_table_rows(text: str, rules: FormFieldRules) -> list[dict[str, str]]:
     """Rows of a table pasted as text, keyed like a form's fields; [] when there is none."""
     grid: list[list[str]] = []
     for line in text.splitlines():
         line = line.strip()
-        if "\t" not in line and "|" not in line and _WIDE_GAP.search(line) is None:
-            continue  # no cell gap at all: one cell
+        if not _has_cell_gap(line):
+            continue  # one cell
         if _RULE_LINE.fullmatch(line):
             continue  # "|------|:----:|", "+----+----+": the line under a header
         cells = _CELL_GAP.split(line)
@@ -122,7 +126,7 @@ def rows_take_their_intro(entries: list[SubmissionEntry], text: str, ctx: EntryC
 def _lines_before_table(text: str) -> list[str]:
     lines = []
     for line in text.splitlines():
-        if "\t" in line or "|" in line or _WIDE_GAP.search(line.strip()):
+        if _has_cell_gap(line.strip()):
             break
         lines.append(line)
     return lines

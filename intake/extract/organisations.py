@@ -5,6 +5,7 @@ from collections import Counter
 
 from intake.contract import Organisation, Role
 from intake.extract.arrangement import ArrangementRules
+from intake.extract.figures import ABOUT_MONEY
 from intake.gazetteer import CouncilMatch, Gazetteer, MatchContext
 
 # Words that join names in a list; what is left between matches may be a body we
@@ -158,7 +159,6 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£])")
 
 # "... was set up by Bridgend, Cardiff and the Vale. It delivers environmental health":
 # the sentence after one naming the councils, speaking of what they set up.
-_ABOUT_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b", re.IGNORECASE)  # what it saves, not is
 _REFERS_BACK = re.compile(r"(?:it|they|this|the (?:service|partnership|team|arrangement))\b",
                           re.IGNORECASE)  # fmt: skip
 
@@ -176,7 +176,7 @@ def naming_sentences(text: str, orgs: list[Organisation]) -> str:
     sentences = _SENTENCE.split(text)
     kept = [s for i, s in enumerate(sentences) if names.search(s) or (
         i and names.search(sentences[i - 1]) and _REFERS_BACK.match(s)
-        and not _ABOUT_MONEY.search(s))]  # fmt: skip
+        and not ABOUT_MONEY.search(s))]  # fmt: skip
     return " ".join(kept)
 
 

@@ -15,6 +15,7 @@ from intake.contract import Organisation, SubmissionEntry
 from intake.extract import organisations as orgs
 from intake.extract.dates import parse_start_year
 from intake.extract.entries import EntryContext, record_sources
+from intake.extract.figures import ABOUT_MONEY
 from intake.extract.money import find_no_savings_reason, parse_savings
 
 LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-h][.)]|[-•*–▪·])\s+")
@@ -27,7 +28,7 @@ _SINGULAR = re.compile(r"\b(?:I|I['’](?:ve|m|d)|[Mm]y|me)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£])")
 _WITH_END = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
 MAX_DESCRIPTION_CHARS = 4000
-_ABOUT_MONEY = re.compile(r"£|\bsav(?:e|es|ed|ing|ings)\b|\bper\s?cent\b|%", re.IGNORECASE)
+_PERCENT = re.compile(r"\bper\s?cent\b|%", re.IGNORECASE)
 
 
 def unwrap(text: str) -> str:
@@ -156,7 +157,8 @@ def _describing(body: str, ctx: EntryContext) -> str | None:
     kept = [
         sentence
         for sentence in _SENTENCE.split(" ".join(body.split()))
-        if not _ABOUT_MONEY.search(sentence) and not sentence.endswith("?")
+        if not (ABOUT_MONEY.search(sentence) or _PERCENT.search(sentence))
+        and not sentence.endswith("?")
         and rules.arrangements.classify_arrangement_type(sentence)
         and rules.services.classify(sentence)
     ]  # fmt: skip
